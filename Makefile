@@ -1,0 +1,42 @@
+# Every target sets the toolchain itself: Go 1.27.3 (fetched by the go command from the module
+# proxy) is the first Go that emits wasm SIMD128 through simd/archsimd.
+export GOTOOLCHAIN := go1.27.3
+TOOLS := $(CURDIR)/bin/tools
+export PATH := $(TOOLS):$(PATH)
+WAZERO := $(TOOLS)/wazero
+WASMEXEC = $(shell go env GOROOT)/lib/wasm/go_wasip1_wasm_exec
+
+.PHONY: all build test test-native test-wasm bench demo fuzz clean tools
+
+all: build
+
+build:
+	./build.sh all
+
+$(WAZERO):
+	GOBIN=$(TOOLS) go install github.com/tetratelabs/wazero/cmd/wazero@v1.12.0
+
+tools: $(WAZERO)
+
+test: build test-native test-wasm
+
+test-native:
+	go vet ./...
+	go test -count=1 ./...
+
+# The core suite again, compiled to wasm with SIMD128 and run under wazero: this is where the
+# SIMD kernels are checked against the portable ones.
+test-wasm: $(WAZERO)
+	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
+		go test -count=1 -exec "$(WASMEXEC)" ./core/...
+
+bench: $(WAZERO)
+	go test -run '^$$' -bench . -benchmem ./core/...
+	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
+		go test -run '^$$' -bench . -benchmem -exec "$(WASMEXEC)" ./core/...
+
+demo: build
+	./bin/seminar demo
+
+clean:
+	rm -rf bin
