@@ -1,6 +1,5 @@
-// Command wasm is the SEMINAR scoring module: a WASI reactor whose exports are the ABI described
-// in docs/abi.md. It holds no logic of its own beyond decoding requests, calling core and
-// encoding replies.
 package main
 
+// main is never called: the module is a reactor, built with -buildmode=c-shared, whose
+// _initialize runs package initialisation and returns.
 func main() {}

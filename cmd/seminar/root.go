@@ -10,6 +10,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newDataCmd(),
 		newVersionCmd(),
 	)
 	return root

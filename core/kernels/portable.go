@@ -5,13 +5,13 @@ func dotPortable(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
+		s0 += float32(a[i] * b[i])
+		s1 += float32(a[i+1] * b[i+1])
+		s2 += float32(a[i+2] * b[i+2])
+		s3 += float32(a[i+3] * b[i+3])
 	}
 	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
+		s0 += float32(a[i] * b[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
@@ -19,6 +19,77 @@ func dotPortable(a, b []float32) float32 {
 func axpyPortable(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += alpha * v
+		y[i] += float32(alpha * v)
 	}
+}
+
+func matVecPortable(dst, m, x []float32) {
+	cols := len(x)
+	for r := range dst {
+		dst[r] = dotPortable(m[r*cols:r*cols+cols], x)
+	}
+}
+
+func matTVecPortable(dst, m, x []float32) {
+	cols := len(dst)
+	clear(dst)
+	for r, xr := range x {
+		axpyPortable(xr, m[r*cols:r*cols+cols], dst)
+	}
+}
+
+func scalePortable(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+func addPortable(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+func mulPortable(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i := range dst {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+func reluPortable(x []float32) {
+	for i, v := range x {
+		// Not max(v, 0): Go's wasm port calls into the runtime for float max. This keeps
+		// max's results all the same: NaN stays NaN and −0 becomes +0.
+		if !(v > 0) && v == v {
+			x[i] = 0
+		}
+	}
+}
+
+func softmaxPortable(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	hi := maxOf(x)
+	var sum float32
+	for i, v := range x {
+		e := expNonPositive(v - hi)
+		x[i] = e
+		sum += e
+	}
+	scalePortable(1/sum, x)
+}
+
+// maxOf returns the largest element of a non-empty x, ignoring NaNs (a NaN makes the softmax
+// NaN through its sum anyway). Compares rather than max: see reluPortable.
+func maxOf(x []float32) float32 {
+	hi := x[0]
+	for _, v := range x[1:] {
+		if v > hi {
+			hi = v
+		}
+	}
+	return hi
 }

@@ -1,0 +1,16 @@
+package fastscan
+
+// impl is one version of the kernels that have a SIMD128 counterpart.
+type impl struct {
+	name       string
+	scan4      func(lut []uint8, packed []byte, nblocks, m int, out []uint16)
+	scanMulti4 func(luts []uint8, packed []byte, nblocks, m int, out []uint16)
+	simdTopK   bool // topK16's choice of selection loop
+}
+
+var portableImpl = impl{
+	name:       "portable",
+	scan4:      scan4Portable,
+	scanMulti4: scanMulti4Portable,
+	simdTopK:   false,
+}

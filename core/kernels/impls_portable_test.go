@@ -1,0 +1,8 @@
+//go:build !(goexperiment.simd && wasm)
+
+package kernels
+
+// implementations lists the kernel sets this build can run; only the portable one here.
+func implementations() []impl {
+	return []impl{portableImpl}
+}

@@ -1,0 +1,306 @@
+//go:build goexperiment.simd && wasm
+
+package kernels
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// SIMD reports whether the exported kernels run SIMD128 code.
+const SIMD = true
+
+func dot(a, b []float32) float32         { return dotSIMD(a, b) }
+func axpy(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }
+func matVec(dst, m, x []float32)         { matVecSIMD(dst, m, x) }
+func matTVec(dst, m, x []float32)        { matTVecSIMD(dst, m, x) }
+func scale(alpha float32, x []float32)   { scaleSIMD(alpha, x) }
+func add(dst, a, b []float32)            { addSIMD(dst, a, b) }
+func mul(dst, a, b []float32)            { mulSIMD(dst, a, b) }
+func relu(x []float32)                   { reluSIMD(x) }
+func softmax(x []float32)                { softmaxSIMD(x) }
+
+// The kernels below read and write through unsafe pointers: in Go's wasm code every slice
+// index costs a bounds check and 64-bit address arithmetic, which dominate short loops.
+// Each function first re-slices its inputs to the exact lengths it touches, so the pointer
+// walk stays inside them.
+
+func load(p unsafe.Pointer) archsimd.Float32x4 {
+	return archsimd.LoadFloat32x4Array((*[4]float32)(p))
+}
+
+func store(p unsafe.Pointer, v archsimd.Float32x4) { v.StoreArray((*[4]float32)(p)) }
+
+func ptr(s []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(s)) }
+
+// hsum adds the four lanes as (v0+v1)+(v2+v3).
+func hsum(v archsimd.Float32x4) float32 {
+	return (v.GetElem(0) + v.GetElem(1)) + (v.GetElem(2) + v.GetElem(3))
+}
+
+// dotSIMD keeps four vector accumulators (16 partial sums) so consecutive adds do not wait
+// on each other.
+func dotSIMD(a, b []float32) float32 {
+	n := len(a)
+	b = b[:n]
+	pa, pb := ptr(a), ptr(b)
+	var s0, s1, s2, s3 archsimd.Float32x4
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		s0 = s0.Add(load(pa).Mul(load(pb)))
+		s1 = s1.Add(load(unsafe.Add(pa, 16)).Mul(load(unsafe.Add(pb, 16))))
+		s2 = s2.Add(load(unsafe.Add(pa, 32)).Mul(load(unsafe.Add(pb, 32))))
+		s3 = s3.Add(load(unsafe.Add(pa, 48)).Mul(load(unsafe.Add(pb, 48))))
+		pa, pb = unsafe.Add(pa, 64), unsafe.Add(pb, 64)
+	}
+	for ; i+4 <= n; i += 4 {
+		s0 = s0.Add(load(pa).Mul(load(pb)))
+		pa, pb = unsafe.Add(pa, 16), unsafe.Add(pb, 16)
+	}
+	s := hsum(s0.Add(s1).Add(s2.Add(s3)))
+	for ; i < n; i++ {
+		s += float32(a[i] * b[i])
+	}
+	return s
+}
+
+func axpySIMD(alpha float32, x, y []float32) {
+	n := len(x)
+	y = y[:n]
+	px, py := ptr(x), ptr(y)
+	va := archsimd.BroadcastFloat32x4(alpha)
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		store(py, load(py).Add(va.Mul(load(px))))
+		store(unsafe.Add(py, 16), load(unsafe.Add(py, 16)).Add(va.Mul(load(unsafe.Add(px, 16)))))
+		store(unsafe.Add(py, 32), load(unsafe.Add(py, 32)).Add(va.Mul(load(unsafe.Add(px, 32)))))
+		store(unsafe.Add(py, 48), load(unsafe.Add(py, 48)).Add(va.Mul(load(unsafe.Add(px, 48)))))
+		px, py = unsafe.Add(px, 64), unsafe.Add(py, 64)
+	}
+	for ; i+4 <= n; i += 4 {
+		store(py, load(py).Add(va.Mul(load(px))))
+		px, py = unsafe.Add(px, 16), unsafe.Add(py, 16)
+	}
+	for ; i < n; i++ {
+		y[i] += float32(alpha * x[i])
+	}
+}
+
+// matVecSIMD takes four rows at a time so that each load of x serves four products.
+func matVecSIMD(dst, m, x []float32) {
+	rows, cols := len(dst), len(x)
+	m = m[:rows*cols]
+	px := ptr(x)
+	stride := uintptr(cols) * 4
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		p0 := unsafe.Add(ptr(m), uintptr(r)*stride)
+		p1 := unsafe.Add(p0, stride)
+		p2 := unsafe.Add(p1, stride)
+		p3 := unsafe.Add(p2, stride)
+		q := px
+		var s0, s1, s2, s3 archsimd.Float32x4
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			v := load(q)
+			s0 = s0.Add(load(p0).Mul(v))
+			s1 = s1.Add(load(p1).Mul(v))
+			s2 = s2.Add(load(p2).Mul(v))
+			s3 = s3.Add(load(p3).Mul(v))
+			p0, p1, p2, p3 = unsafe.Add(p0, 16), unsafe.Add(p1, 16), unsafe.Add(p2, 16), unsafe.Add(p3, 16)
+			q = unsafe.Add(q, 16)
+		}
+		d0, d1, d2, d3 := hsum(s0), hsum(s1), hsum(s2), hsum(s3)
+		for ; c < cols; c++ {
+			xc := x[c]
+			d0 += float32(m[r*cols+c] * xc)
+			d1 += float32(m[(r+1)*cols+c] * xc)
+			d2 += float32(m[(r+2)*cols+c] * xc)
+			d3 += float32(m[(r+3)*cols+c] * xc)
+		}
+		dst[r], dst[r+1], dst[r+2], dst[r+3] = d0, d1, d2, d3
+	}
+	for ; r < rows; r++ {
+		dst[r] = dotSIMD(m[r*cols:r*cols+cols], x)
+	}
+}
+
+// matTVecSIMD adds four scaled rows per pass over dst, one after the other in row order, so
+// each element sees the same float32 operations as a sequence of Axpy calls.
+func matTVecSIMD(dst, m, x []float32) {
+	rows, cols := len(x), len(dst)
+	m = m[:rows*cols]
+	clear(dst)
+	pd := ptr(dst)
+	stride := uintptr(cols) * 4
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		x0, x1, x2, x3 := x[r], x[r+1], x[r+2], x[r+3]
+		v0, v1 := archsimd.BroadcastFloat32x4(x0), archsimd.BroadcastFloat32x4(x1)
+		v2, v3 := archsimd.BroadcastFloat32x4(x2), archsimd.BroadcastFloat32x4(x3)
+		p0 := unsafe.Add(ptr(m), uintptr(r)*stride)
+		p1 := unsafe.Add(p0, stride)
+		p2 := unsafe.Add(p1, stride)
+		p3 := unsafe.Add(p2, stride)
+		q := pd
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			acc := load(q).Add(v0.Mul(load(p0))).Add(v1.Mul(load(p1))).Add(v2.Mul(load(p2))).Add(v3.Mul(load(p3)))
+			store(q, acc)
+			p0, p1, p2, p3 = unsafe.Add(p0, 16), unsafe.Add(p1, 16), unsafe.Add(p2, 16), unsafe.Add(p3, 16)
+			q = unsafe.Add(q, 16)
+		}
+		for ; c < cols; c++ {
+			d := dst[c] + float32(x0*m[r*cols+c])
+			d += float32(x1 * m[(r+1)*cols+c])
+			d += float32(x2 * m[(r+2)*cols+c])
+			dst[c] = d + float32(x3*m[(r+3)*cols+c])
+		}
+	}
+	for ; r < rows; r++ {
+		axpySIMD(x[r], m[r*cols:r*cols+cols], dst)
+	}
+}
+
+func scaleSIMD(alpha float32, x []float32) {
+	n := len(x)
+	p := ptr(x)
+	va := archsimd.BroadcastFloat32x4(alpha)
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		store(p, load(p).Mul(va))
+		store(unsafe.Add(p, 16), load(unsafe.Add(p, 16)).Mul(va))
+		store(unsafe.Add(p, 32), load(unsafe.Add(p, 32)).Mul(va))
+		store(unsafe.Add(p, 48), load(unsafe.Add(p, 48)).Mul(va))
+		p = unsafe.Add(p, 64)
+	}
+	for ; i+4 <= n; i += 4 {
+		store(p, load(p).Mul(va))
+		p = unsafe.Add(p, 16)
+	}
+	for ; i < n; i++ {
+		x[i] *= alpha
+	}
+}
+
+func addSIMD(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	pd, pa, pb := ptr(dst), ptr(a), ptr(b)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		store(pd, load(pa).Add(load(pb)))
+		store(unsafe.Add(pd, 16), load(unsafe.Add(pa, 16)).Add(load(unsafe.Add(pb, 16))))
+		pd, pa, pb = unsafe.Add(pd, 32), unsafe.Add(pa, 32), unsafe.Add(pb, 32)
+	}
+	for ; i+4 <= n; i += 4 {
+		store(pd, load(pa).Add(load(pb)))
+		pd, pa, pb = unsafe.Add(pd, 16), unsafe.Add(pa, 16), unsafe.Add(pb, 16)
+	}
+	for ; i < n; i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+func mulSIMD(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	pd, pa, pb := ptr(dst), ptr(a), ptr(b)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		store(pd, load(pa).Mul(load(pb)))
+		store(unsafe.Add(pd, 16), load(unsafe.Add(pa, 16)).Mul(load(unsafe.Add(pb, 16))))
+		pd, pa, pb = unsafe.Add(pd, 32), unsafe.Add(pa, 32), unsafe.Add(pb, 32)
+	}
+	for ; i+4 <= n; i += 4 {
+		store(pd, load(pa).Mul(load(pb)))
+		pd, pa, pb = unsafe.Add(pd, 16), unsafe.Add(pa, 16), unsafe.Add(pb, 16)
+	}
+	for ; i < n; i++ {
+		dst[i] = a[i] * b[i]
+	}
+}
+
+func reluSIMD(x []float32) {
+	n := len(x)
+	p := ptr(x)
+	var zero archsimd.Float32x4
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		store(p, load(p).Max(zero))
+		store(unsafe.Add(p, 16), load(unsafe.Add(p, 16)).Max(zero))
+		p = unsafe.Add(p, 32)
+	}
+	for ; i+4 <= n; i += 4 {
+		store(p, load(p).Max(zero))
+		p = unsafe.Add(p, 16)
+	}
+	for ; i < n; i++ {
+		x[i] = max(x[i], 0)
+	}
+}
+
+// expShiftedSIMD replaces x[i] by expNonPositive(x[i] − hi) and returns the sum of the
+// results. Four lanes at a time it performs expNonPositive's float32 operations in the same
+// order, so each element is bit-identical to the scalar one; only the sum's order differs.
+func expShiftedSIMD(x []float32, hi float32) float32 {
+	bc := archsimd.BroadcastFloat32x4
+	vh, log2e, half := bc(hi), bc(expLog2e), bc(0.5)
+	ln2Hi, ln2Lo, lowest, one := bc(expLn2Hi), bc(expLn2Lo), bc(expMin), bc(1)
+	p0, p1, p2, p3, p4, p5 := bc(expP0), bc(expP1), bc(expP2), bc(expP3), bc(expP4), bc(expP5)
+	bias := archsimd.BroadcastInt32x4(127)
+	var vs archsimd.Float32x4
+	n := len(x)
+	q := ptr(x)
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		v := load(q).Sub(vh)
+		k := v.Mul(log2e).Add(half).Floor()
+		r := v.Sub(k.Mul(ln2Hi))
+		r = r.Sub(k.Mul(ln2Lo))
+		z := r.Mul(r)
+		p := p0.Mul(r).Add(p1)
+		p = p.Mul(r).Add(p2)
+		p = p.Mul(r).Add(p3)
+		p = p.Mul(r).Add(p4)
+		p = p.Mul(r).Add(p5)
+		y := p.Mul(z).Add(r).Add(one)
+		y = y.Mul(k.ConvertToInt32().Add(bias).ShiftAllLeft(23).ToBits().BitsToFloat32())
+		// Lanes below expMin become 0; NaN lanes compare false and stay NaN.
+		small := v.Less(lowest).ToInt32x4().ToBits()
+		e := y.ToBits().AndNot(small).BitsToFloat32()
+		store(q, e)
+		vs = vs.Add(e)
+		q = unsafe.Add(q, 16)
+	}
+	sum := hsum(vs)
+	for ; i < n; i++ {
+		e := expNonPositive(x[i] - hi)
+		x[i] = e
+		sum += e
+	}
+	return sum
+}
+
+func softmaxSIMD(x []float32) {
+	n := len(x)
+	if n == 0 {
+		return
+	}
+	hi := x[0]
+	i := 0
+	if n >= 4 {
+		p := ptr(x)
+		vh := load(p)
+		for i = 4; i+4 <= n; i += 4 {
+			vh = vh.Max(load(unsafe.Add(p, 4*i)))
+		}
+		hi = maxOf([]float32{vh.GetElem(0), vh.GetElem(1), vh.GetElem(2), vh.GetElem(3)})
+	}
+	for ; i < n; i++ {
+		if x[i] > hi {
+			hi = x[i]
+		}
+	}
+	scaleSIMD(1/expShiftedSIMD(x, hi), x)
+}

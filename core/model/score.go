@@ -1,0 +1,267 @@
+package model
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/kernels"
+)
+
+// GSUQueries writes the folded GSU query of each head to the rows of dst (Heads×d):
+// q̃_h = W_Kg^hᵀ W_Qg^h t / √d_h, so that the head's retrieval score of event j is
+// a_h(j) = q̃_h·s_j.
+func (m *Model) GSUQueries(dst, t []float32) error {
+	d := m.cfg.Dim
+	if len(t) != d {
+		return &LengthError{"target vector", len(t), d}
+	}
+	if len(dst) != m.cfg.Heads*d {
+		return &LengthError{"GSU query matrix", len(dst), m.cfg.Heads * d}
+	}
+	m.foldQueries(dst, m.Params.GSUQ, m.Params.GSUK, t)
+	return nil
+}
+
+// foldQueries writes W_K^hᵀ W_Q^h t / √d_h for each head h to the rows of dst, one output row of
+// W_Q at a time so that it needs no buffer.
+func (m *Model) foldQueries(dst, wq, wk, t []float32) {
+	d, dh := m.cfg.Dim, m.cfg.Dim/m.cfg.Heads
+	inv := float32(1 / math.Sqrt(float64(dh)))
+	clear(dst)
+	for r := range d {
+		y := kernels.Dot(wq[r*d:(r+1)*d], t) * inv
+		h := r / dh
+		kernels.Axpy(y, wk[r*d:(r+1)*d], dst[h*d:(h+1)*d])
+	}
+}
+
+// Scorer scores target pairs against a history exactly. It owns work buffers: one Scorer per
+// goroutine. Score and ScoreTarget allocate nothing; ScoreSelected allocates only to grow its
+// buffer for a selection longer than Heads×TopK and any before.
+type Scorer struct {
+	m      *Model
+	enc    *Encoder
+	target []float32 // d
+	gq     []float32 // Heads×d folded GSU queries
+	eq     []float32 // Heads×d folded ESU queries
+	hs     []float32 // Heads retrieval scores of one event
+	heaps  []topK
+	kept   []int32
+	probs  []float32 // attention weights of the selected events
+	mean   []float32 // d, attention-weighted mean of the selected events
+	heads  []float32 // d, concatenated head outputs
+	x      []float32 // 3d, MLP input [o, t, o⊙t]
+	act    [2][]float32
+}
+
+// NewScorer returns a Scorer for m.
+func NewScorer(m *Model) *Scorer {
+	c := m.cfg
+	d, hn, k := c.Dim, c.Heads, c.TopK
+	width := 1
+	for _, w := range c.MLPHidden {
+		width = max(width, w)
+	}
+	s := &Scorer{
+		m:      m,
+		enc:    NewEncoder(m),
+		target: make([]float32, d),
+		gq:     make([]float32, hn*d),
+		eq:     make([]float32, hn*d),
+		hs:     make([]float32, hn),
+		heaps:  make([]topK, hn),
+		kept:   make([]int32, 0, hn*k),
+		probs:  make([]float32, hn*k),
+		mean:   make([]float32, d),
+		heads:  make([]float32, d),
+		x:      make([]float32, 3*d),
+		act:    [2][]float32{make([]float32, width), make([]float32, width)},
+	}
+	scores, idx := make([]float32, hn*k), make([]int32, hn*k)
+	for h := range s.heaps {
+		s.heaps[h] = topK{score: scores[h*k : (h+1)*k], idx: idx[h*k : (h+1)*k]}
+	}
+	return s
+}
+
+// Encoder returns the Scorer's Encoder, which shares its goroutine.
+func (s *Scorer) Encoder() *Encoder { return s.enc }
+
+// Score returns the logit of the target pair (query, kind, cand) given history h: the target's
+// event vector t, then ScoreTarget.
+func (s *Scorer) Score(h *History, query string, kind data.Kind, cand *data.Item) (float32, error) {
+	if err := s.enc.EventVector(s.target, query, kind, cand); err != nil {
+		return 0, err
+	}
+	return s.ScoreTarget(h, s.target)
+}
+
+// ScoreTarget returns the logit of the target vector t (length d) given history h. The GSU keeps,
+// for each head, the K events of highest a_h(j) = q̃_h·s_j (ties go to the later event) and the
+// union over heads; with L ≤ K it keeps every event. The ESU and MLP then score t over those
+// events (see ScoreSelected); Kept lists them.
+func (s *Scorer) ScoreTarget(h *History, t []float32) (float32, error) {
+	if err := s.check(h, t); err != nil {
+		return 0, err
+	}
+	s.gsu(h, t)
+	return s.esu(h, t, s.kept), nil
+}
+
+// ScoreSelected returns the logit of the target vector t given the events of h listed in idx,
+// skipping the GSU: per head, o_h = Σ_j softmax_j((W_Q^h t)·(W_K^h s_j)/√d_h) W_V^h s_j over
+// j in idx, o = W_O [o_1..o_H], and the logit MLP([o, t, o⊙t]). With idx empty, o = 0.
+func (s *Scorer) ScoreSelected(h *History, t []float32, idx []int32) (float32, error) {
+	if err := s.check(h, t); err != nil {
+		return 0, err
+	}
+	n := h.Len()
+	for _, j := range idx {
+		if j < 0 || int(j) >= n {
+			return 0, errors.New("model: selected event " + strconv.Itoa(int(j)) + " outside a history of " +
+				strconv.Itoa(n))
+		}
+	}
+	return s.esu(h, t, idx), nil
+}
+
+// Kept returns the indices, ascending, of the events the last ScoreTarget or Score kept. It
+// aliases the Scorer and changes with the next call.
+func (s *Scorer) Kept() []int32 { return s.kept }
+
+func (s *Scorer) check(h *History, t []float32) error {
+	if err := h.checkDim(s.m.cfg.Dim); err != nil {
+		return err
+	}
+	if len(t) != s.m.cfg.Dim {
+		return &LengthError{"target vector", len(t), s.m.cfg.Dim}
+	}
+	return nil
+}
+
+func (s *Scorer) gsu(h *History, t []float32) {
+	d, n, k := s.m.cfg.Dim, h.Len(), s.m.cfg.TopK
+	s.kept = s.kept[:0]
+	if n <= k {
+		for j := range n {
+			s.kept = append(s.kept, int32(j))
+		}
+		return
+	}
+	s.m.foldQueries(s.gq, s.m.Params.GSUQ, s.m.Params.GSUK, t)
+	for i := range s.heaps {
+		s.heaps[i].n = 0
+	}
+	vecs := h.vecs
+	for j := range n {
+		kernels.MatVec(s.hs, s.gq, vecs[j*d:(j+1)*d])
+		for i, a := range s.hs {
+			// Most events fall below a full heap's minimum: test that before the call. Events
+			// come in increasing order, so an equal score wins (see topK).
+			if hp := &s.heaps[i]; hp.n < len(hp.score) || a >= hp.score[0] {
+				hp.offer(a, int32(j))
+			}
+		}
+	}
+	for i := range s.heaps {
+		s.kept = append(s.kept, s.heaps[i].idx[:s.heaps[i].n]...)
+	}
+	slices.Sort(s.kept)
+	s.kept = slices.Compact(s.kept)
+}
+
+func (s *Scorer) esu(h *History, t []float32, idx []int32) float32 {
+	m, d := s.m, s.m.cfg.Dim
+	dh := d / m.cfg.Heads
+	clear(s.heads)
+	if len(idx) > 0 {
+		m.foldQueries(s.eq, m.Params.ESUQ, m.Params.ESUK, t)
+		if cap(s.probs) < len(idx) {
+			s.probs = make([]float32, len(idx))
+		}
+		probs := s.probs[:len(idx)]
+		for hd := range m.cfg.Heads {
+			q := s.eq[hd*d : (hd+1)*d]
+			for i, j := range idx {
+				probs[i] = kernels.Dot(q, h.Event(int(j)))
+			}
+			kernels.Softmax(probs)
+			clear(s.mean)
+			for i, j := range idx {
+				kernels.Axpy(probs[i], h.Event(int(j)), s.mean)
+			}
+			kernels.MatVec(s.heads[hd*dh:(hd+1)*dh], m.Params.ESUV[hd*dh*d:(hd+1)*dh*d], s.mean)
+		}
+	}
+	o := s.x[:d]
+	kernels.MatVec(o, m.Params.ESUO, s.heads)
+	copy(s.x[d:2*d], t)
+	kernels.Mul(s.x[2*d:], o, t)
+	return s.mlp()
+}
+
+func (s *Scorer) mlp() float32 {
+	p := &s.m.Params
+	in := s.x
+	last := len(p.MLPW) - 1
+	for l, b := range p.MLPB {
+		out := s.act[l%2][:len(b)]
+		kernels.MatVec(out, p.MLPW[l], in)
+		kernels.Add(out, out, b)
+		if l < last {
+			kernels.ReLU(out)
+		}
+		in = out
+	}
+	return in[0]
+}
+
+// topK keeps the k best (score, index) pairs offered, as a min-heap on (score, index): a later
+// event beats an earlier one of equal score.
+type topK struct {
+	score []float32
+	idx   []int32
+	n     int
+}
+
+func (t *topK) offer(a float32, j int32) {
+	if t.n < len(t.score) {
+		i := t.n
+		t.n++
+		for i > 0 {
+			parent := (i - 1) / 2
+			if !below(a, j, t.score[parent], t.idx[parent]) {
+				break
+			}
+			t.score[i], t.idx[i] = t.score[parent], t.idx[parent]
+			i = parent
+		}
+		t.score[i], t.idx[i] = a, j
+		return
+	}
+	if below(a, j, t.score[0], t.idx[0]) {
+		return
+	}
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= t.n {
+			break
+		}
+		if r := c + 1; r < t.n && below(t.score[r], t.idx[r], t.score[c], t.idx[c]) {
+			c = r
+		}
+		if !below(t.score[c], t.idx[c], a, j) {
+			break
+		}
+		t.score[i], t.idx[i] = t.score[c], t.idx[c]
+		i = c
+	}
+	t.score[i], t.idx[i] = a, j
+}
+
+// below reports whether (a, j) ranks below (b, k).
+func below(a float32, j int32, b float32, k int32) bool { return a < b || a == b && j < k }

@@ -1,0 +1,363 @@
+package host
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Input buffers: an instance keeps one buffer in the module between calls, grown up to
+// scratchMax; a larger input gets a buffer of its own, freed after the call, so that a one-off
+// load does not hold the module's allocation limit.
+const (
+	scratchMin = 4 << 10
+	scratchMax = 1 << 20
+)
+
+// export is one bound export of the module.
+type export struct {
+	name string
+	fn   api.Function
+}
+
+// exports are the module's exports this package calls.
+type exports struct {
+	version, features, statusBlock export
+	alloc, free                    export
+	dotSmoke                       export
+}
+
+// bindExports looks up every export and checks its signature, so that a module built for
+// another ABI fails here rather than on its first call.
+func bindExports(mod api.Module) (exports, error) {
+	var errs []error
+	bind := func(name string, params, results []api.ValueType) export {
+		fn := mod.ExportedFunction(name)
+		if fn == nil {
+			errs = append(errs, fmt.Errorf("export %s is missing", name))
+			return export{name: name}
+		}
+		def := fn.Definition()
+		if !equalTypes(def.ParamTypes(), params) || !equalTypes(def.ResultTypes(), results) {
+			errs = append(errs, fmt.Errorf("export %s has signature %v -> %v, want %v -> %v",
+				name, def.ParamTypes(), def.ResultTypes(), params, results))
+		}
+		return export{name: name, fn: fn}
+	}
+	none := []api.ValueType{}
+	one := []api.ValueType{api.ValueTypeI32}
+	two := []api.ValueType{api.ValueTypeI32, api.ValueTypeI32}
+	x := exports{
+		version:     bind("version", none, one),
+		features:    bind("features", none, one),
+		statusBlock: bind("status_block", none, one),
+		alloc:       bind("alloc", one, one),
+		free:        bind("free", one, one),
+		dotSmoke:    bind("dot_smoke", two, one),
+	}
+	return x, errors.Join(errs...)
+}
+
+func equalTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if a[k] != b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// Instance is one instantiation of the module. It is not safe for concurrent use; a Pool
+// shares instances between goroutines.
+//
+// Once a call has broken the instance (see ErrInstanceBroken), every method returns that
+// error and the instance should be closed.
+type Instance struct {
+	mod   api.Module
+	mem   api.Memory
+	x     exports
+	stack [2]uint64 // parameters and results of the current call
+	block uint32    // address of the module's status block
+
+	scratch, scratchCap uint32 // the kept input buffer in the module's memory, if any
+
+	err error // why the instance is broken, or nil
+}
+
+func newInstance(ctx context.Context, mod api.Module) (*Instance, error) {
+	x, err := bindExports(mod)
+	if err != nil {
+		return nil, fmt.Errorf("host: module does not implement the ABI: %w", err)
+	}
+	inst := &Instance{mod: mod, mem: mod.Memory(), x: x}
+	if inst.mem == nil {
+		return nil, errors.New("host: module has no memory")
+	}
+	v, err := inst.Version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.compatible(ABIVersion()) {
+		return nil, fmt.Errorf("host: module ABI %v, this host speaks %v", v, ABIVersion())
+	}
+	block, err := inst.call(ctx, x.statusBlock, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	inst.block = api.DecodeU32(block)
+	if _, err := inst.outcome(); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// Err returns nil while the instance is usable and otherwise the error that broke it.
+func (i *Instance) Err() error {
+	if i.err == nil && i.mod.IsClosed() {
+		i.err = fmt.Errorf("host: %w: module closed", ErrInstanceBroken)
+	}
+	return i.err
+}
+
+// Close releases the instance.
+func (i *Instance) Close(ctx context.Context) error {
+	if i.err == nil {
+		i.err = fmt.Errorf("host: %w: closed", ErrInstanceBroken)
+	}
+	if err := i.mod.Close(ctx); err != nil {
+		return fmt.Errorf("host: close instance: %w", err)
+	}
+	return nil
+}
+
+// Version returns the ABI version the module implements.
+func (i *Instance) Version(ctx context.Context) (Version, error) {
+	r, err := i.call(ctx, i.x.version, 0, 0)
+	return unpackVersion(api.DecodeU32(r)), err
+}
+
+// Features returns the module's capability bits.
+func (i *Instance) Features(ctx context.Context) (Features, error) {
+	r, err := i.call(ctx, i.x.features, 0, 0)
+	return Features(api.DecodeU32(r)), err
+}
+
+// DotSmoke returns Σ x[k]² computed by the module's kernels: a check that calls reach the
+// module's (SIMD) code.
+func (i *Instance) DotSmoke(ctx context.Context, x []float32) (float32, error) {
+	if uint64(len(x)) > math.MaxUint32/4 {
+		return 0, fmt.Errorf("host: dot_smoke: %d floats do not fit the module's memory", len(x))
+	}
+	n := uint32(4 * len(x))
+	ptr, buf, err := i.input(ctx, n)
+	if err != nil {
+		return 0, err
+	}
+	putFloat32s(buf, x)
+	var dot float32
+	if err = i.callStatus(ctx, i.x.dotSmoke, ptr, n); err == nil {
+		var reply []byte
+		if reply, err = i.reply(); err == nil {
+			if len(reply) == 4 {
+				dot = math.Float32frombits(binary.LittleEndian.Uint32(reply))
+			} else {
+				err = i.broke(i.x.dotSmoke.name, fmt.Errorf("reply of %d bytes, want 4", len(reply)))
+			}
+		}
+	}
+	if ferr := i.release(ctx, ptr); err == nil {
+		err = ferr
+	}
+	return dot, err
+}
+
+// putFloat32s writes x into buf as little-endian float32, the module's layout.
+func putFloat32s(buf []byte, x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	var probe uint16 = 1
+	if *(*byte)(unsafe.Pointer(&probe)) == 1 {
+		copy(buf, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x)))
+		return
+	}
+	for k, v := range x {
+		binary.LittleEndian.PutUint32(buf[4*k:], math.Float32bits(v))
+	}
+}
+
+// call invokes an export with up to two i32 parameters and returns its first result. The
+// context is checked first so that an already cancelled call returns without closing the
+// module; cancellation during the call closes it, unless the runtime is Uninterruptible.
+func (i *Instance) call(ctx context.Context, e export, a, b uint32) (uint64, error) {
+	if i.err != nil {
+		return 0, i.err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("host: %s: %w", e.name, err)
+	}
+	i.stack = [2]uint64{api.EncodeU32(a), api.EncodeU32(b)}
+	if err := e.fn.CallWithStack(ctx, i.stack[:]); err != nil {
+		return 0, i.broke(e.name, err)
+	}
+	return i.stack[0], nil
+}
+
+// callStatus invokes a fallible export and turns a negative status into a *StatusError.
+func (i *Instance) callStatus(ctx context.Context, e export, a, b uint32) error {
+	r, err := i.call(ctx, e, a, b)
+	if err != nil {
+		return err
+	}
+	if s := Status(api.DecodeI32(r)); s != StatusOK {
+		return i.statusError(e.name, s)
+	}
+	return nil
+}
+
+func (i *Instance) statusError(name string, s Status) error {
+	o, err := i.outcome()
+	if err != nil {
+		return err
+	}
+	msg, err := i.read(name, o.errorPtr, o.errorLen)
+	if err != nil {
+		return err
+	}
+	serr := &StatusError{Export: name, Status: s, Message: string(msg)}
+	if s == StatusInternal {
+		// A recovered panic may have left the module's state half-updated.
+		i.err = fmt.Errorf("%w: %w", serr, ErrInstanceBroken)
+		return i.err
+	}
+	return serr
+}
+
+// broke records that the instance can no longer be used because of cause.
+func (i *Instance) broke(name string, cause error) error {
+	i.err = fmt.Errorf("host: %s: %w: %w", name, ErrInstanceBroken, cause)
+	return i.err
+}
+
+// statusBlockSize is the size of the status block: five 32-bit words.
+const statusBlockSize = 20
+
+// outcome is the status block the module rewrites as each fallible call returns.
+type outcome struct {
+	status             Status
+	errorPtr, errorLen uint32
+	replyPtr, replyLen uint32
+}
+
+func (i *Instance) outcome() (outcome, error) {
+	b, err := i.read(i.x.statusBlock.name, i.block, statusBlockSize)
+	if err != nil {
+		return outcome{}, err
+	}
+	le := binary.LittleEndian
+	return outcome{
+		status:   Status(int32(le.Uint32(b))),
+		errorPtr: le.Uint32(b[4:]),
+		errorLen: le.Uint32(b[8:]),
+		replyPtr: le.Uint32(b[12:]),
+		replyLen: le.Uint32(b[16:]),
+	}, nil
+}
+
+// reply returns the last reply as a view of the module's memory, valid until the next call.
+func (i *Instance) reply() ([]byte, error) {
+	o, err := i.outcome()
+	if err != nil {
+		return nil, err
+	}
+	return i.read(i.x.statusBlock.name, o.replyPtr, o.replyLen)
+}
+
+// read returns a view of n bytes at ptr, which the module (export name) handed out.
+func (i *Instance) read(name string, ptr, n uint32) ([]byte, error) {
+	b, ok := i.mem.Read(ptr, n)
+	if !ok {
+		return nil, i.broke(name, fmt.Errorf("%d bytes at %d lie outside memory", n, ptr))
+	}
+	return b, nil
+}
+
+// input returns the address of a module buffer of n bytes and a view of it (valid until the
+// next call) for the caller to fill. Pass the address to release after the call.
+func (i *Instance) input(ctx context.Context, n uint32) (uint32, []byte, error) {
+	if n == 0 {
+		return 0, nil, nil
+	}
+	ptr := i.scratch
+	if n > i.scratchCap {
+		var err error
+		if n > scratchMax {
+			ptr, err = i.alloc(ctx, n)
+		} else {
+			ptr, err = i.growScratch(ctx, n)
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+	}
+	buf, err := i.read(i.x.alloc.name, ptr, n)
+	if err != nil {
+		return 0, nil, err
+	}
+	return ptr, buf, nil
+}
+
+func (i *Instance) growScratch(ctx context.Context, n uint32) (uint32, error) {
+	if i.scratch != 0 {
+		if err := i.free(ctx, i.scratch); err != nil {
+			return 0, err
+		}
+		i.scratch, i.scratchCap = 0, 0
+	}
+	size := min(max(n, 2*i.scratchCap, scratchMin), scratchMax)
+	ptr, err := i.alloc(ctx, size)
+	if err != nil {
+		return 0, err
+	}
+	i.scratch, i.scratchCap = ptr, size
+	return ptr, nil
+}
+
+// release frees an input buffer unless it is the kept one.
+func (i *Instance) release(ctx context.Context, ptr uint32) error {
+	if ptr == 0 || ptr == i.scratch || i.err != nil {
+		return nil
+	}
+	return i.free(ctx, ptr)
+}
+
+func (i *Instance) alloc(ctx context.Context, size uint32) (uint32, error) {
+	r, err := i.call(ctx, i.x.alloc, size, 0)
+	if err != nil {
+		return 0, err
+	}
+	ptr := api.DecodeU32(r)
+	if ptr == 0 {
+		o, err := i.outcome()
+		if err != nil {
+			return 0, err
+		}
+		if o.status == StatusOK {
+			return 0, i.broke(i.x.alloc.name, errors.New("null pointer without a failure status"))
+		}
+		return 0, i.statusError(i.x.alloc.name, o.status)
+	}
+	return ptr, nil
+}
+
+func (i *Instance) free(ctx context.Context, ptr uint32) error {
+	return i.callStatus(ctx, i.x.free, ptr, 0)
+}

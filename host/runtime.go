@@ -1,0 +1,194 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Modules are the two builds of the scoring module (bin/seminar.wasm and
+// bin/seminar-scalar.wasm). Either may be nil; at least one must be given.
+type Modules struct {
+	SIMD   []byte // built with GOEXPERIMENT=simd; preferred
+	Scalar []byte // built without SIMD, for runtimes that cannot run SIMD128
+}
+
+// DefaultMemoryLimit is the linear memory an instance may grow to when Options.MemoryLimit
+// is zero: room for the module's 256 MiB of request buffers and the Go heap around them.
+const DefaultMemoryLimit = 1 << 30
+
+const (
+	pageSize       = 64 << 10
+	maxMemoryLimit = 1 << 32 // wasm32 addresses 65536 pages
+)
+
+// Options configure a Runtime. The zero value is usable.
+type Options struct {
+	// CacheDir, when set, keeps compiled machine code in this directory, so that a later
+	// process skips compilation. It is created if missing.
+	CacheDir string
+	// MemoryLimit bounds each instance's linear memory, in bytes, rounded up to whole 64 KiB
+	// pages; 0 means DefaultMemoryLimit. A call that needs more traps and breaks its instance.
+	MemoryLimit uint64
+	// Stdout and Stderr receive the module's output (the Go runtime writes fatal errors to
+	// stderr); nil discards it.
+	Stdout, Stderr io.Writer
+	// DisableSIMD runs as a runtime without SIMD128 would: the SIMD module fails to compile
+	// and the scalar one is used. It exists to exercise and measure the fallback.
+	DisableSIMD bool
+	// Uninterruptible compiles the module without the checks that let a cancelled context
+	// stop a running call: a call then runs to completion, and contexts are honoured only
+	// between calls. The checks (an indirect call at every loop header of the compiled code
+	// and a watcher goroutine per call) cost about 1.5 µs per call and made the SIMD dot
+	// kernel several times slower in this package's benchmarks; see docs/abi.md.
+	Uninterruptible bool
+}
+
+// Runtime is a compiled scoring module, ready to instantiate. It is safe for concurrent use.
+type Runtime struct {
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	compiled wazero.CompiledModule
+	config   wazero.ModuleConfig
+	version  Version
+	features Features
+	fallback error
+}
+
+// NewRuntime compiles the SIMD module, or the scalar one when the SIMD module cannot be
+// compiled or instantiated here, and checks that it speaks this package's ABI.
+func NewRuntime(ctx context.Context, mods Modules, opts Options) (*Runtime, error) {
+	if len(mods.SIMD) == 0 && len(mods.Scalar) == 0 {
+		return nil, errors.New("host: no module given")
+	}
+	limit := opts.MemoryLimit
+	if limit == 0 {
+		limit = DefaultMemoryLimit
+	}
+	if limit > maxMemoryLimit {
+		return nil, fmt.Errorf("host: memory limit %d exceeds the 4 GiB a wasm32 module can address", limit)
+	}
+	// NewRuntimeConfig picks the compiler wherever wazero supports it (amd64, arm64) and the
+	// interpreter elsewhere, instead of panicking as the compiler-only config would.
+	config := wazero.NewRuntimeConfig().
+		WithMemoryLimitPages(uint32((limit + pageSize - 1) / pageSize)).
+		WithCloseOnContextDone(!opts.Uninterruptible)
+	if opts.DisableSIMD {
+		config = config.WithCoreFeatures(api.CoreFeaturesV2.SetEnabled(api.CoreFeatureSIMD, false))
+	}
+	r := &Runtime{config: moduleConfig(opts)}
+	if opts.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
+		if err != nil {
+			return nil, fmt.Errorf("host: compilation cache: %w", err)
+		}
+		r.cache = cache
+		config = config.WithCompilationCache(cache)
+	}
+	r.rt = wazero.NewRuntimeWithConfig(ctx, config)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, r.rt); err != nil {
+		return nil, errors.Join(fmt.Errorf("host: instantiate WASI: %w", err), r.Close(ctx))
+	}
+
+	var errs []error
+	for _, m := range []struct {
+		name string
+		wasm []byte
+	}{{"SIMD", mods.SIMD}, {"scalar", mods.Scalar}} {
+		if len(m.wasm) == 0 {
+			continue
+		}
+		if err := r.use(ctx, m.wasm); err != nil {
+			errs = append(errs, fmt.Errorf("host: %s module: %w", m.name, err))
+			continue
+		}
+		r.fallback = errors.Join(errs...)
+		return r, nil
+	}
+	return nil, errors.Join(append(errs, r.Close(ctx))...)
+}
+
+// moduleConfig gives instances no arguments, environment or files, the host's clocks (the Go
+// runtime paces its garbage collector by them) and a real random source (it seeds map hashing).
+func moduleConfig(opts Options) wazero.ModuleConfig {
+	c := wazero.NewModuleConfig().
+		WithName(""). // anonymous, so that any number of instances can coexist
+		WithStartFunctions("_initialize").
+		WithSysWalltime().
+		WithSysNanotime().
+		WithSysNanosleep().
+		WithRandSource(rand.Reader)
+	if opts.Stdout != nil {
+		c = c.WithStdout(opts.Stdout)
+	}
+	if opts.Stderr != nil {
+		c = c.WithStderr(opts.Stderr)
+	}
+	return c
+}
+
+// use compiles wasm and keeps it if a probe instance starts and speaks the ABI.
+func (r *Runtime) use(ctx context.Context, wasm []byte) error {
+	compiled, err := r.rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	r.compiled = compiled
+	probe, err := r.NewInstance(ctx)
+	if err == nil {
+		r.version, err = probe.Version(ctx)
+		if err == nil {
+			r.features, err = probe.Features(ctx)
+		}
+		err = errors.Join(err, probe.Close(ctx))
+	}
+	if err != nil {
+		r.compiled = nil
+		return errors.Join(err, compiled.Close(ctx))
+	}
+	return nil
+}
+
+// Version is the ABI version of the selected module.
+func (r *Runtime) Version() Version { return r.version }
+
+// Features are the capabilities of the selected module; Features().SIMD() tells which of the
+// two modules runs.
+func (r *Runtime) Features() Features { return r.features }
+
+// Fallback returns why the SIMD module was not used, or nil if it was (or was not given).
+func (r *Runtime) Fallback() error { return r.fallback }
+
+// NewInstance instantiates the module and runs its initialisation.
+func (r *Runtime) NewInstance(ctx context.Context) (*Instance, error) {
+	mod, err := r.rt.InstantiateModule(ctx, r.compiled, r.config)
+	if err != nil {
+		return nil, fmt.Errorf("host: instantiate: %w", err)
+	}
+	inst, err := newInstance(ctx, mod)
+	if err != nil {
+		return nil, errors.Join(err, mod.Close(ctx))
+	}
+	return inst, nil
+}
+
+// Close releases the runtime, every instance made from it and the compilation cache's
+// in-memory state (the cache directory stays).
+func (r *Runtime) Close(ctx context.Context) error {
+	var errs []error
+	if err := r.rt.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("host: close runtime: %w", err))
+	}
+	if r.cache != nil {
+		if err := r.cache.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("host: close compilation cache: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,32 @@
+package main
+
+// The ABI version, reported by version() as major<<16 | minor<<8 | patch. While major is 0,
+// a minor change may break embedders; the host accepts only its own major.minor.
+const (
+	abiMajor = 0
+	abiMinor = 1
+	abiPatch = 0
+)
+
+// Bits of features().
+const featureSIMD128 uint32 = 1 << 0
+
+// Status codes returned by fallible exports. Every negative status comes with a message in
+// last_error.
+const (
+	statusOK          int32 = 0
+	statusBadArgument int32 = -1 // a pointer, length or size the ABI does not allow
+	statusBadInput    int32 = -2 // bytes that do not decode to a valid message
+	statusOutOfMemory int32 = -3 // the allocation limit would be exceeded
+	statusNotLoaded   int32 = -4 // a call that needs a model or events before they are loaded
+	statusInternal    int32 = -5 // a recovered panic: the instance should be discarded
+)
+
+// allocLimit bounds the bytes held by live alloc buffers, so that an embedder that leaks or
+// asks for too much gets an out-of-memory status rather than exhausting linear memory (which
+// is a fatal runtime error, a trap, that no status can report).
+const allocLimit = 256 << 20
+
+// allocAlign is the alignment of every alloc buffer: enough for any scalar the embedder may
+// write into it.
+const allocAlign = 8

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"unsafe"
+
+	"github.com/seminar-ranker/seminar/core/kernels"
+)
+
+//go:wasmexport version
+func version() uint32 {
+	return abiMajor<<16 | abiMinor<<8 | abiPatch
+}
+
+//go:wasmexport features
+func features() uint32 {
+	var f uint32
+	if kernels.SIMD {
+		f |= featureSIMD128
+	}
+	return f
+}
+
+// statusBlockAddr returns the address of mod.block, fixed for the life of the instance.
+//
+//go:wasmexport status_block
+func statusBlockAddr() uint32 {
+	return uint32(uintptr(unsafe.Pointer(&mod.block)))
+}
+
+//go:wasmexport alloc
+func alloc(size uint32) (ptr uint32) {
+	defer mod.finishAlloc(&ptr)
+	mod.begin()
+	return mod.alloc(size)
+}
+
+//go:wasmexport free
+func free(ptr uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.begin()
+	return mod.free(ptr)
+}
+
+//go:wasmexport dot_smoke
+func dotSmoke(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.dotSmoke(ptr, n)
+}
