@@ -27,6 +27,10 @@ const (
 // is a fatal runtime error, a trap, that no status can report).
 const allocLimit = 256 << 20
 
+// gcFreeThreshold is the size from which freeing a buffer runs the garbage collector. Buffers
+// that large carry model files and event logs, freed rarely.
+const gcFreeThreshold = 1 << 20
+
 // allocAlign is the alignment of every alloc buffer: enough for any scalar the embedder may
 // write into it.
 const allocAlign = 8

@@ -26,6 +26,9 @@
 // internal status the embedder should discard the instance. A fatal Go runtime error (linear
 // memory exhausted, say) still traps.
 //
+// Every fallible export yields to the Go scheduler before it returns: in a single-threaded
+// module nothing else lets the garbage collector's background goroutines run (docs/abi.md).
+//
 // The module keeps its state in package-level variables on purpose: one wasm instance is one
 // process, so the instance itself is the unit of state and isolation.
 package main

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"runtime"
 	"strconv"
 	"unsafe"
 
@@ -63,14 +64,15 @@ func (m *module) fail(status int32, msg string) int32 {
 	return status
 }
 
-// finish ends a fallible call: it turns a panic into statusInternal and publishes the
-// outcome in the status block. It must be deferred directly, for recover to work.
+// finish ends a fallible call: it turns a panic into statusInternal, publishes the outcome in
+// the status block and yields. It must be deferred directly, for recover to work.
 func (m *module) finish(status *int32) {
 	if r := recover(); r != nil {
 		m.reply = nil
 		*status = m.fail(statusInternal, "internal error: "+panicMessage(r))
 	}
 	m.publish()
+	yield()
 }
 
 // finishAlloc is finish for alloc, whose failure value is a null pointer.
@@ -80,7 +82,14 @@ func (m *module) finishAlloc(ptr *uint32) {
 		*ptr = 0
 	}
 	m.publish()
+	yield()
 }
+
+// yield lets the Go runtime's background goroutines (the collector's mark workers, the sweeper)
+// run. With one thread and no preemption nothing else schedules them: exports run and return
+// on one goroutine. Without this, a collection cycle can stall for good under steady
+// allocation, and the heap grows until linear memory runs out.
+func yield() { runtime.Gosched() }
 
 func (m *module) publish() {
 	m.block = statusBlock{
@@ -133,6 +142,11 @@ func (m *module) free(ptr uint32) int32 {
 	}
 	delete(m.allocs, ptr)
 	m.allocated -= uint64(cap(b))
+	if cap(b) >= gcFreeThreshold {
+		// Linear memory never shrinks: collect now, so that the next large buffer reuses
+		// this one's memory instead of growing the heap past it.
+		runtime.GC()
+	}
 	return statusOK
 }
 

@@ -18,15 +18,18 @@
 // # 8-bit ADC
 //
 // Scan8 is the accuracy fallback: 256 float32 entries per sub-quantizer and one byte per code,
-// summed exactly in float32. Wasm SIMD has no gather, so it is scalar code arranged to keep
+// added in float32 in sub-quantizer order, so it gives exactly the plain loop's sums. Wasm SIMD has no gather, so it is scalar code arranged to keep
 // several independent sums in flight.
 //
 // # Top-K
 //
-// TopK16 and TopKFloat return the indices of the k largest scores without sorting all of
-// them: a threshold (the k-th best seen so far) rejects almost every score with one compare,
-// SIMD-wide for uint16 scores, and only the few that pass are kept and selected.
+// TopK16 and TopKFloat return the indices of the k largest scores, in event order, without
+// sorting: a threshold (the k-th best kept so far) rejects almost every score with one
+// compare, and the few that pass collect in a reservoir that is cut back to its k best when
+// it fills. For uint16 scores in wasm the threshold starts at a bound taken from group
+// maxima, so that a SIMD pass finds the ~1.15k scores that can matter.
 //
 // Every kernel has a portable Go version; built for wasm with GOEXPERIMENT=simd, Scan4,
-// ScanMulti4 and TopK16 run SIMD128 code instead, which the tests prove bit-identical.
+// ScanMulti4 and TopK16 run SIMD128 code instead, whose results the tests check to be
+// identical to the portable ones.
 package fastscan

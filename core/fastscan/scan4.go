@@ -1,6 +1,7 @@
 package fastscan
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 )
@@ -59,22 +60,44 @@ func checkScan4(packed []byte, nblocks, m int) error {
 	return nil
 }
 
-// scan4Portable is Scan4 in plain Go; lengths are already checked.
+// scan4Portable is Scan4 in plain Go; lengths are already checked. It keeps the sums of four
+// events in one uint64, 16 bits each (they never carry: m·255 < 2¹⁶), so a block's 32 sums
+// stay in eight variables and each sub-quantizer pair is one straight run of 64 lookups.
 func scan4Portable(lut []uint8, packed []byte, nblocks, m int, out []uint16) {
 	blockLen := BlockSize / 2 * m
 	for b := 0; b < nblocks; b++ {
-		var acc [BlockSize]uint16
 		block := packed[b*blockLen : (b+1)*blockLen]
+		var a0, a1, a2, a3, a4, a5, a6, a7 uint64
 		for p := 0; p < m; p += 2 {
-			lo := (*[16]uint8)(lut[16*p:])
-			hi := (*[16]uint8)(lut[16*p+16:])
+			lo, hi := (*[16]uint8)(lut[16*p:]), (*[16]uint8)(lut[16*p+16:])
 			codes := (*[BlockSize]byte)(block[p*BlockSize/2:])
-			for i, c := range codes {
-				acc[i] += uint16(lo[c&15]) + uint16(hi[c>>4])
-			}
+			w0 := binary.LittleEndian.Uint64(codes[0:8])
+			w1 := binary.LittleEndian.Uint64(codes[8:16])
+			w2 := binary.LittleEndian.Uint64(codes[16:24])
+			w3 := binary.LittleEndian.Uint64(codes[24:32])
+			a0 += lookup4(lo, hi, uint32(w0))
+			a1 += lookup4(lo, hi, uint32(w0>>32))
+			a2 += lookup4(lo, hi, uint32(w1))
+			a3 += lookup4(lo, hi, uint32(w1>>32))
+			a4 += lookup4(lo, hi, uint32(w2))
+			a5 += lookup4(lo, hi, uint32(w2>>32))
+			a6 += lookup4(lo, hi, uint32(w3))
+			a7 += lookup4(lo, hi, uint32(w3>>32))
 		}
-		copy(out[b*BlockSize:], acc[:])
+		dst := (*[BlockSize]uint16)(out[b*BlockSize:])
+		for j, a := range [8]uint64{a0, a1, a2, a3, a4, a5, a6, a7} {
+			dst[4*j], dst[4*j+1], dst[4*j+2], dst[4*j+3] = uint16(a), uint16(a>>16), uint16(a>>32), uint16(a>>48)
+		}
 	}
+}
+
+// lookup4 returns the pair's LUT entries for the four events whose code bytes are w (first
+// event in the low byte), summed per event into four 16-bit fields.
+func lookup4(lo, hi *[16]uint8, w uint32) uint64 {
+	return uint64(uint16(lo[w&15])+uint16(hi[w>>4&15])) |
+		uint64(uint16(lo[w>>8&15])+uint16(hi[w>>12&15]))<<16 |
+		uint64(uint16(lo[w>>16&15])+uint16(hi[w>>20&15]))<<32 |
+		uint64(uint16(lo[w>>24&15])+uint16(hi[w>>28]))<<48
 }
 
 func scanMulti4Portable(luts []uint8, packed []byte, nblocks, m int, out []uint16) {

@@ -41,7 +41,12 @@ func TestScan4MatchesNaive(t *testing.T) {
 			lut := randLUT(r, m)
 			packed := make([]byte, PackedLen4(n, m))
 			require.NoError(t, PackCodes4(packed, codes, n, m))
-			want := naiveScan4(lut, codes, n, m)
+			// The reference reads the codes back out of the packed layout.
+			unpacked := make([]byte, n*m)
+			for e := 0; e < n; e++ {
+				require.NoError(t, UnpackCodes4(unpacked[e*m:], packed, m, e))
+			}
+			want := naiveScan4(lut, unpacked, n, m)
 			// Padding events have all codes 0.
 			pad := uint16(0)
 			for c := 0; c < m; c++ {

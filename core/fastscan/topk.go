@@ -3,23 +3,22 @@ package fastscan
 import (
 	"math"
 	"math/bits"
-	"slices"
 )
 
-// reservoirLen is the number of candidates TopK16 and TopKFloat keep on the stack: enough for
-// k ≤ reservoirLen/2 without allocating.
-const reservoirLen = 1024
+// stackLen is the size of the candidate buffer TopK16 and TopKFloat keep on the stack (16 KiB):
+// half of it is the reservoir, the other half scratch for selecting in it, so k ≤ stackLen/4
+// needs no allocation.
+const stackLen = 2048
 
-// TopK16 returns the indices of the k largest scores, best first; equal scores rank by lower
-// index, so the result is fully determined. k ≤ 0 gives an empty result and k ≥ len(scores)
-// all indices. The result lives in idx's backing array when cap(idx) ≥ k; the call allocates
-// nothing when, in addition, k ≤ 512. Only the first math.MaxInt32 scores are considered.
+// TopK16 returns the indices of the k largest scores in increasing order (the order of the
+// events); equal scores rank by lower index, so the set is fully determined. k ≤ 0 gives an
+// empty result and k ≥ len(scores) all indices. The result lives in idx's backing array when
+// cap(idx) ≥ k; the call allocates nothing when, in addition, k ≤ 512. Only the first
+// math.MaxInt32 scores are considered.
 //
-// Scores pass a running threshold, the k-th best key kept so far, into a reservoir that is cut
-// back to its k best whenever it fills; almost every score costs one compare. In wasm builds
-// the threshold starts high: the k-th largest of the maxima of 32-score groups is a lower
-// bound of the k-th largest score (k groups reach it), so only the groups whose maximum
-// reaches it are read again, SIMD-wide.
+// Scores pass a threshold, the k-th best kept so far, into a reservoir that is cut back to
+// its k best whenever it fills; almost every score costs one compare, and nothing is sorted.
+// In wasm builds the threshold starts high and the compares are SIMD-wide: see select16SIMD.
 func TopK16(scores []uint16, k int, idx []int32) []int32 {
 	return topK16(scores, k, idx, SIMD)
 }
@@ -32,9 +31,9 @@ func topK16(scores []uint16, k int, idx []int32, simd bool) []int32 {
 	if k == 0 {
 		return idx[:0]
 	}
-	var stack [reservoirLen]uint64
+	var stack [stackLen]uint64
 	s := newSelection(k, len(scores), stack[:])
-	if len(s.buf) == len(scores) {
+	if len(scores) <= s.room {
 		for i, v := range scores {
 			s.buf[i] = candidate(key16(v), i)
 		}
@@ -50,17 +49,20 @@ func topK16(scores []uint16, k int, idx []int32, simd bool) []int32 {
 func key16(v uint16) uint32 { return uint32(v) + 1 }
 
 // select16Portable fills the reservoir with the first scores, then lets the rest through the
-// threshold one by one.
+// threshold one by one. There are more scores than the reservoir holds.
 func select16Portable(s *selection, scores []uint16) {
-	fill := len(s.buf)
-	for i, v := range scores[:fill] {
+	for i, v := range scores[:s.room] {
 		s.buf[i] = candidate(key16(v), i)
 	}
-	s.n = fill
+	s.n = s.room
 	s.compact()
-	for i := fill; i < len(scores); i++ {
-		if key := key16(scores[i]); key > s.th {
-			s.push(key, i)
+	th := s.th // a local, not a load through s on every score
+	for i := s.room; i < len(scores); i++ {
+		if key := key16(scores[i]); key > th {
+			if s.push(key, i) {
+				s.compact()
+			}
+			th = s.th
 		}
 	}
 }
@@ -73,18 +75,22 @@ func TopKFloat(scores []float32, k int, idx []int32) []int32 {
 	if k == 0 {
 		return idx[:0]
 	}
-	var stack [reservoirLen]uint64
+	var stack [stackLen]uint64
 	s := newSelection(k, len(scores), stack[:])
-	fill := len(s.buf)
+	fill := min(len(scores), s.room)
 	for i, v := range scores[:fill] {
 		s.buf[i] = candidate(floatKey(v), i)
 	}
 	s.n = fill
 	if fill < len(scores) {
 		s.compact()
+		th := s.th
 		for i := fill; i < len(scores); i++ {
-			if key := floatKey(scores[i]); key > s.th {
-				s.push(key, i)
+			if key := floatKey(scores[i]); key > th {
+				if s.push(key, i) {
+					s.compact()
+				}
+				th = s.th
 			}
 		}
 	}
@@ -106,73 +112,86 @@ func floatKey(v float32) uint32 {
 // (key descending, index ascending) when compared as a larger-is-better number.
 func candidate(key uint32, i int) uint64 { return uint64(key)<<32 | uint64(^uint32(i)) }
 
-// selection is the reservoir of TopK16 and TopKFloat.
+// selection is the reservoir of TopK16 and TopKFloat. Candidates arrive in index order and
+// compaction keeps that order, so the k survivors come out sorted by index for free.
 type selection struct {
-	k   int
-	buf []uint64 // candidates; at least 2k long whenever more scores remain than it holds
-	n   int      // candidates in buf
-	th  uint32   // order key of the k-th best candidate, once compacted; only keys above it can enter
+	k    int
+	buf  []uint64 // buf[:room] holds candidates, buf[room:] is scratch for compact
+	room int      // reservoir capacity: at least 2k whenever more scores remain than it holds
+	n    int      // candidates in buf
+	th   uint32   // order key of the k-th best candidate, once compacted; only keys above it can enter
 }
 
-// newSelection sizes the reservoir for n scores: all of them when they fit on the stack or
-// within 2k, else the stack (for k ≤ reservoirLen/2) or 2k allocated values.
+// newSelection sizes the reservoir for k of n scores: the stack buffer when it is large
+// enough, else an allocated one.
 func newSelection(k, n int, stack []uint64) selection {
-	size := min(n, max(2*k, len(stack)))
-	if size <= len(stack) {
-		return selection{k: k, buf: stack[:size]}
+	room := min(n, max(2*k, len(stack)/2))
+	if 2*room <= len(stack) {
+		return selection{k: k, buf: stack[:2*room], room: room}
 	}
-	return selection{k: k, buf: make([]uint64, size)}
+	return selection{k: k, buf: make([]uint64, 2*room), room: room}
 }
 
-// push adds a candidate whose key is above th, compacting the reservoir when it fills.
-func (s *selection) push(key uint32, i int) {
+// push adds a candidate whose key is above th and reports whether the reservoir is now full,
+// when the caller must compact it (a call here would keep push from being inlined).
+func (s *selection) push(key uint32, i int) (full bool) {
 	s.buf[s.n] = candidate(key, i)
 	s.n++
-	if s.n == len(s.buf) {
+	return s.n == s.room
+}
+
+// compact keeps the k best candidates, in their order, and raises the threshold to the worst
+// of them. A later score equal to the threshold loses to it on index, so th excludes it too.
+func (s *selection) compact() {
+	kth := kthLargest(s.buf[:s.n], s.buf[s.n:2*s.n], s.k)
+	j := 0
+	for _, c := range s.buf[:s.n] {
+		if c >= kth {
+			s.buf[j] = c
+			j++
+		}
+	}
+	s.n = s.k
+	s.th = uint32(kth >> 32)
+}
+
+// finish writes the indices of the k best candidates, in increasing order, into idx (grown if
+// too small).
+func (s *selection) finish(idx []int32) []int32 {
+	if s.n > s.k {
 		s.compact()
 	}
-}
-
-// compact keeps the k best candidates and raises the threshold to the worst of them. A later
-// score equal to the threshold loses to it on index, so th excludes it too.
-func (s *selection) compact() {
-	selectLargest(s.buf[:s.n], s.k)
-	s.n = s.k
-	worst := s.buf[0]
-	for _, c := range s.buf[1:s.k] {
-		worst = min(worst, c)
-	}
-	s.th = uint32(worst >> 32)
-}
-
-// finish writes the k best candidates' indices, best first, into idx (grown if too small).
-func (s *selection) finish(idx []int32) []int32 {
-	best := s.buf[:s.n]
-	if s.n > s.k {
-		selectLargest(best, s.k)
-		best = best[:s.k]
-	}
-	slices.Sort(best)
 	if cap(idx) < s.k {
 		idx = make([]int32, s.k)
 	}
 	idx = idx[:s.k]
-	for i := range idx {
-		idx[i] = int32(^uint32(best[len(best)-1-i]))
+	for i, c := range s.buf[:s.k] {
+		idx[i] = int32(^uint32(c))
 	}
 	return idx
 }
 
+// kthLargest returns the k-th largest of vals (1 ≤ k ≤ len(vals)), using scratch, as long as
+// vals, for a copy it reorders.
+func kthLargest(vals, scratch []uint64, k int) uint64 {
+	copy(scratch, vals)
+	selectLargest(scratch, k)
+	kth := scratch[0]
+	for _, c := range scratch[1:k] {
+		kth = min(kth, c)
+	}
+	return kth
+}
+
 // selectLargest reorders a so that a[:k] holds its k largest values, in no particular order.
 // Values are distinct (each carries its own index). It is a quickselect with median-of-three
-// pivots that falls back to sorting if the partitions stay lopsided, so it is linear on
+// pivots that falls back to heapsort if the partitions stay lopsided, so it is linear on
 // average and O(n log n) at worst.
 func selectLargest(a []uint64, k int) {
 	lo, hi := 0, len(a)
 	for budget := 2 * bits.Len(uint(len(a))); hi-lo > 16; budget-- {
 		if budget == 0 {
-			slices.Sort(a[lo:hi])
-			slices.Reverse(a[lo:hi])
+			sortDescending(a[lo:hi])
 			return
 		}
 		x, y, z := a[lo], a[lo+(hi-lo)/2], a[hi-1]
@@ -205,5 +224,34 @@ func selectLargest(a []uint64, k int) {
 		for j := i; j > lo && a[j] > a[j-1]; j-- {
 			a[j], a[j-1] = a[j-1], a[j]
 		}
+	}
+}
+
+// sortDescending heapsorts a, largest first: a small O(n log n) worst case for selectLargest
+// (the wasm module pays for every instantiation of a general sort).
+func sortDescending(a []uint64) {
+	// A min-heap whose root is moved to the end each round leaves a descending.
+	down := func(i, n int) {
+		for {
+			c := 2*i + 1
+			if c >= n {
+				return
+			}
+			if c+1 < n && a[c+1] < a[c] {
+				c++
+			}
+			if a[i] <= a[c] {
+				return
+			}
+			a[i], a[c] = a[c], a[i]
+			i = c
+		}
+	}
+	for i := len(a)/2 - 1; i >= 0; i-- {
+		down(i, len(a))
+	}
+	for n := len(a) - 1; n > 0; n-- {
+		a[0], a[n] = a[n], a[0]
+		down(0, n)
 	}
 }

@@ -12,6 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// topIndices returns the first k of ranked (all indices, best first), in increasing order:
+// the answer TopK16 and TopKFloat must give.
+func topIndices(ranked []int32, k int) []int32 {
+	top := slices.Clone(ranked[:max(0, min(k, len(ranked)))])
+	slices.Sort(top)
+	return top
+}
+
 // rankAll returns every index ordered best first: larger key, then lower index.
 func rankAll(n int, key func(i int) uint32) []int32 {
 	idx := make([]int32, n)
@@ -62,7 +70,7 @@ func TestTopK16MatchesSort(t *testing.T) {
 		for name, scores := range scoreSets(r, n) {
 			ranked := rankAll(n, func(i int) uint32 { return uint32(scores[i]) })
 			for _, k := range topKs(n) {
-				want := ranked[:max(0, min(k, n))]
+				want := topIndices(ranked, k)
 				for _, impl := range implementations() {
 					got := topK16(scores, k, nil, impl.simdTopK)
 					requireSameIndices(t, want, got, impl.name+" "+name+" n="+strconv.Itoa(n)+" k="+strconv.Itoa(k))
@@ -110,7 +118,7 @@ func TestTopKFloatMatchesSort(t *testing.T) {
 			return cmp.Compare(y, x)
 		})
 		for _, k := range topKs(n) {
-			requireSameIndices(t, idx[:max(0, min(k, n))], TopKFloat(scores, k, nil), "n="+strconv.Itoa(n)+" k="+strconv.Itoa(k))
+			requireSameIndices(t, topIndices(idx, k), TopKFloat(scores, k, nil), "n="+strconv.Itoa(n)+" k="+strconv.Itoa(k))
 		}
 	}
 }
@@ -150,6 +158,21 @@ func TestTopKAllocatesNothing(t *testing.T) {
 			TopK16(scores, k, idx)
 			TopKFloat(floats, k, idx)
 		}), "k="+strconv.Itoa(k))
+	}
+}
+
+func TestSortDescending(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, n := range []int{0, 1, 2, 3, 17, 100} {
+		a := make([]uint64, n)
+		for i := range a {
+			a[i] = r.Uint64() % 50 // repeats too
+		}
+		want := slices.Clone(a)
+		slices.Sort(want)
+		slices.Reverse(want)
+		sortDescending(a)
+		require.Equal(t, want, a, "n=%d", n)
 	}
 }
 

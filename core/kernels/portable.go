@@ -60,8 +60,8 @@ func mulPortable(dst, a, b []float32) {
 
 func reluPortable(x []float32) {
 	for i, v := range x {
-		// Not max(v, 0): Go's wasm port calls into the runtime for float max. This keeps
-		// max's results all the same: NaN stays NaN and −0 becomes +0.
+		// Not max(v, 0), which Go's wasm port turns into a runtime call; the compare gives
+		// the same results: NaN stays NaN and −0 becomes +0.
 		if !(v > 0) && v == v {
 			x[i] = 0
 		}

@@ -1,0 +1,308 @@
+package suite
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/seminar-ranker/seminar/core/baseline"
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/data/convert"
+	"github.com/seminar-ranker/seminar/core/data/synth"
+	"github.com/seminar-ranker/seminar/core/eval"
+	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/train"
+)
+
+// Method is one model of the comparison.
+type Method struct {
+	Key  string `json:"key"`  // stable identifier: "seminar", "din", "drop-text", ...
+	Name string `json:"name"` // label in the tables
+	// Pretrained starts finetuning from the seed's PSU; otherwise from a new model.
+	Pretrained bool              `json:"pretrained"`
+	Strategy   baseline.Strategy `json:"strategy"`
+	// Drop is the item modality removed from the data ("id", "text", "attrs" or "dense:<name>").
+	Drop string `json:"drop,omitempty"`
+}
+
+// Spec is one dataset of the comparison with everything needed to run it.
+type Spec struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
+	// Notes are caveats printed with the dataset's table.
+	Notes    []string             `json:"notes"`
+	Task     *eval.Task           `json:"-"`
+	Model    model.Config         `json:"model"`
+	Pretrain train.PretrainConfig `json:"pretrain"`
+	Finetune train.FinetuneConfig `json:"finetune"`
+	Methods  []Method             `json:"methods"`
+}
+
+// Keys lists the datasets LoadSpec knows, in report order.
+func Keys() []string { return []string{"ml-100k", "ml-100k-browse", "bestbuy", "tiktok"} }
+
+// Budget scales the training of a Spec.
+type Budget int
+
+// The budgets: Full is the one the report uses; Quick trains briefly, for smoke runs and tests.
+const (
+	Full Budget = iota
+	Quick
+)
+
+// modelConfig is the model every dataset trains: the project's default with d = 32 (the
+// comparison trains dozens of models on two cores; see the report) and the dataset's dense
+// slots.
+func modelConfig(d *data.Dataset) model.Config {
+	c := model.DefaultConfig()
+	c.Dim = 32
+	c.DenseDims = slices.Clone(d.DenseDims)
+	return c
+}
+
+// defaults are the training settings every dataset starts from.
+func defaults(b Budget) (train.PretrainConfig, train.FinetuneConfig) {
+	opts := train.Options{Epochs: 1, EpochFraction: 1, Batch: 8, Chunk: 32, MaxHistory: 64, LR: 3e-3, Workers: 2}
+	pre := train.PretrainConfig{
+		Options: opts, WNext: 1, WAlign: 0.2, WRel: 0.2, Negatives: 16,
+		NextTemperature: 0.1, Temperature: 0.1, AlignBatch: 64, RelBatch: 64,
+	}
+	opts.Epochs, opts.MaxHistory = 3, 128
+	fine := train.FinetuneConfig{Options: opts, Negatives: 5, Loss: "softmax", Patience: 1}
+	if b == Quick {
+		pre.Epochs, pre.EpochFraction = 1, 0.05
+		fine.Epochs, fine.EpochFraction = 2, 0.05
+	}
+	return pre, fine
+}
+
+// LoadSpec builds the named dataset's spec from the public files under dataDir (the folder of
+// ../shared/data; empty for the default). "synth" is a small generated dataset for tests.
+func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
+	pre, fine := defaults(b)
+	s := &Spec{Key: key, Pretrain: pre, Finetune: fine}
+	var d *data.Dataset
+	var err error
+	switch key {
+	case "ml-100k", "ml-100k-browse":
+		if d, err = convertSource("ml-100k", dataDir); err != nil {
+			return nil, err
+		}
+		s.Title = "MovieLens-100K"
+		s.Notes = append(s.Notes, "Queries are not in MovieLens: every event's query is synthesised from the rated "+
+			"movie's genres (for example \"comedy romance\"), so the target's query reveals the positive's genres "+
+			"to every model alike.")
+		if key == "ml-100k-browse" {
+			d = withoutQueries(d)
+			s.Title = "MovieLens-100K without queries"
+			s.Notes = []string{"The same cases and candidates as MovieLens-100K with every query removed (all " +
+				"events are browse events): the model sees only the history and the candidate, the classic " +
+				"next-item task."}
+		}
+		s.Pretrain.EpochFraction = 0.5
+		s.Finetune.EpochFraction = 0.2
+		if s.Task, err = eval.LeaveOneOut(d, data.MinSplitEvents); err != nil {
+			return nil, err
+		}
+	case "bestbuy":
+		if d, err = convertSource("bestbuy", dataDir); err != nil {
+			return nil, err
+		}
+		dir, err := sourceDir("bestbuy", dataDir)
+		if err != nil {
+			return nil, err
+		}
+		if s.Task, err = eval.BestBuyHeldOut(d, filepath.Join(dir, "test.csv")); err != nil {
+			return nil, err
+		}
+		s.Title = "Best Buy (query-conditioned)"
+		s.Notes = append(s.Notes, "Real typed queries: each case ranks the clicked product for its query. Users "+
+			"have 1 to 8 clicks, so histories are empty or tiny and every retrieval rule keeps all of them: "+
+			"the baselines that differ from SEMINAR only in retrieval are left out here; the table measures "+
+			"query–item relevance, pretraining and the modalities.")
+		s.Pretrain.MaxHistory, s.Finetune.MaxHistory = 8, 8
+	case "tiktok":
+		if d, err = convertSource("tiktok", dataDir); err != nil {
+			return nil, err
+		}
+		if s.Task, err = eval.LeaveOneOut(d, data.MinSplitEvents); err != nil {
+			return nil, err
+		}
+		s.Title = "TikTok (image and audio features)"
+		s.Notes = append(s.Notes, "The order of a user's history is not known (no timestamps: the files' order "+
+			"stands in), so \"last\" events and leave-one-out by time follow file order. Items have an id and "+
+			"the dense image and audio features only; there are no queries and no attributes, so SIM (same "+
+			"attribute) does not apply.")
+		s.Finetune.EpochFraction = 0.5
+	case "synth":
+		c := synth.DefaultConfig()
+		c.Users, c.Items, c.MinEvents, c.MaxEvents, c.DenseDim = 24, 60, 12, 40, 6
+		if d, err = synth.Generate(c); err != nil {
+			return nil, fmt.Errorf("suite: %w", err)
+		}
+		if s.Task, err = eval.LeaveOneOut(d, data.MinSplitEvents); err != nil {
+			return nil, err
+		}
+		s.Title = "Synthetic"
+		s.Pretrain.EpochFraction, s.Finetune.EpochFraction = 1, 1
+		s.Pretrain.Chunk, s.Finetune.Chunk, s.Pretrain.Batch, s.Finetune.Batch = 8, 8, 4, 4
+	default:
+		return nil, fmt.Errorf("suite: unknown dataset %q (known: %s, synth)", key, strings.Join(Keys(), ", "))
+	}
+	s.Model = modelConfig(d)
+	if key == "synth" {
+		s.Model.Dim, s.Model.Heads, s.Model.TopK, s.Model.MLPHidden = 8, 2, 8, []int{8}
+		s.Model.IDBuckets, s.Model.TokenBuckets, s.Model.AttrBuckets = 128, 512, 64
+	}
+	s.Methods = methods(key, d, s.Model.TopK)
+	return s, nil
+}
+
+// methods lists the comparison's models for a dataset: every retrieval rule gets the same budget
+// of K events per search (the GSU keeps K per head).
+func methods(key string, d *data.Dataset, k int) []Method {
+	gsu := baseline.Strategy{Kind: baseline.GSU}
+	ms := []Method{
+		{Key: "seminar", Name: "SEMINAR", Pretrained: true, Strategy: gsu},
+		{Key: "no-pretrain", Name: "SEMINAR w/o pretraining", Strategy: gsu},
+	}
+	if key != "bestbuy" {
+		ms = append(ms,
+			Method{Key: "din", Name: "DIN (last N)", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}})
+		if field := simField(d); field != "" {
+			ms = append(ms, Method{Key: "sim", Name: "SIM hard (same " + field + ")",
+				Strategy: baseline.Strategy{Kind: baseline.SameAttr, K: k, Field: field}})
+		}
+		ms = append(ms,
+			Method{Key: "eta", Name: "ETA (SimHash)", Strategy: baseline.Strategy{Kind: baseline.SimHash, K: k, Bits: 64, Seed: 1}},
+			Method{Key: "twin", Name: "TWIN (GSU = ESU attention)", Strategy: baseline.Strategy{Kind: baseline.GSU, TieESU: true}})
+	}
+	if key == "ml-100k-browse" {
+		return ms
+	}
+	for _, mod := range modalities(d) {
+		ms = append(ms, Method{Key: "drop-" + strings.ReplaceAll(mod, ":", "-"), Name: "SEMINAR − " + mod,
+			Pretrained: true, Strategy: gsu, Drop: mod})
+	}
+	return ms
+}
+
+// simField is the attribute SIM searches by: the category-like field of the dataset.
+func simField(d *data.Dataset) string {
+	for _, f := range []string{"genre", "category"} {
+		for _, it := range d.Items {
+			for _, a := range it.Attrs {
+				if a.Field == f {
+					return f
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// modalities lists the item modalities some item of d has.
+func modalities(d *data.Dataset) []string {
+	var id, text, attrs bool
+	dense := make([]bool, len(d.DenseNames))
+	for _, it := range d.Items {
+		id = id || it.ID != ""
+		text = text || strings.TrimSpace(it.Text) != ""
+		attrs = attrs || len(it.Attrs) > 0
+		for k, x := range it.Dense {
+			dense[k] = dense[k] || x != nil
+		}
+	}
+	var mods []string
+	for _, m := range []struct {
+		name string
+		has  bool
+	}{{"id", id}, {"text", text}, {"attrs", attrs}} {
+		if m.has {
+			mods = append(mods, m.name)
+		}
+	}
+	for k, has := range dense {
+		if has {
+			mods = append(mods, "dense:"+d.DenseNames[k])
+		}
+	}
+	return mods
+}
+
+// DropModality returns a copy of the catalogue with one modality removed from every item: "id",
+// "text", "attrs" or "dense:<name>" (a slot of denseNames). "" returns items unchanged.
+func DropModality(items []data.Item, denseNames []string, drop string) ([]data.Item, error) {
+	if drop == "" {
+		return items, nil
+	}
+	slot := -1
+	if name, ok := strings.CutPrefix(drop, "dense:"); ok {
+		slot = slices.Index(denseNames, name)
+		if slot < 0 {
+			return nil, fmt.Errorf("suite: no dense slot %q to drop (slots: %v)", name, denseNames)
+		}
+	} else if drop != "id" && drop != "text" && drop != "attrs" {
+		return nil, fmt.Errorf("suite: unknown modality %q (id, text, attrs or dense:<name>)", drop)
+	}
+	out := slices.Clone(items)
+	for i := range out {
+		it := &out[i]
+		switch {
+		case drop == "id":
+			it.ID = ""
+		case drop == "text":
+			it.Text = ""
+		case drop == "attrs":
+			it.Attrs = nil
+		case slot < len(it.Dense):
+			it.Dense = slices.Clone(it.Dense)
+			it.Dense[slot] = nil
+		}
+	}
+	return out, nil
+}
+
+// withoutQueries returns d with every event made a browse event without query.
+func withoutQueries(d *data.Dataset) *data.Dataset {
+	out := *d
+	out.Note = d.Note + " Queries removed: every event is a browse event."
+	out.Users = make([]data.User, len(d.Users))
+	for u, user := range d.Users {
+		events := slices.Clone(user.Events)
+		for i := range events {
+			events[i].Kind, events[i].Query = data.Browse, ""
+		}
+		out.Users[u] = data.User{ID: user.ID, Events: events}
+	}
+	return &out
+}
+
+func sourceDir(name, dataDir string) (string, error) {
+	src, err := convert.Lookup(name)
+	if err != nil {
+		return "", fmt.Errorf("suite: %w", err)
+	}
+	if dataDir != "" {
+		return filepath.Join(dataDir, src.Dir), nil
+	}
+	dir, err := src.DefaultDir()
+	if err != nil {
+		return "", fmt.Errorf("suite: %w", err)
+	}
+	return dir, nil
+}
+
+func convertSource(name, dataDir string) (*data.Dataset, error) {
+	dir, err := sourceDir(name, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	src, _ := convert.Lookup(name)
+	d, err := src.Convert(dir)
+	if err != nil {
+		return nil, fmt.Errorf("suite: %w", err)
+	}
+	return d, nil
+}

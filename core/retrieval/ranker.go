@@ -1,0 +1,387 @@
+package retrieval
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/seminar-ranker/seminar/core/fastscan"
+	"github.com/seminar-ranker/seminar/core/kernels"
+	"github.com/seminar-ranker/seminar/core/model"
+)
+
+// lutsPerScan is the number of lookup tables one multi-table scan takes: enough that every
+// code block loaded serves several tables, few enough that their scores stay in cache.
+const lutsPerScan = 8
+
+// Ranker ranks candidates against a Store with the approximate GSU, then the exact ESU and MLP
+// over the events it retrieves; for comparison it also runs the exact GSU over event vectors.
+// It owns work buffers: one Ranker per goroutine. Once its buffers have grown to a history's
+// length, its calls allocate nothing.
+//
+// Per target, retrieval (1) folds W_Q and W_K of each head into q̃_h (model.GSUQueries) and
+// merges the heads (q̄ = Σ_h q̃_h) or keeps them apart, (2) builds the lookup table of each
+// retrieval vector over the codec's groups, with the request's group weights, (3) scores every
+// event from its codes — at 4 bits with the table quantized to uint8 and the SIMD fast scan,
+// the codes of a block being loaded once for up to 8 tables (several candidates); at 8 bits
+// with float ADC — (4) keeps the best K, or a shortlist of the best Options.Shortlist that it
+// re-scores from decoded codes (float tables) or int8 copies before keeping the best K, and
+// (5) takes the union over heads. The ESU then attends over the kept events' decoded or int8
+// vectors (model.Scorer.ScoreSelected).
+type Ranker struct {
+	codec  *Codec
+	m      *model.Model
+	scorer *model.Scorer
+	enc    *model.Encoder
+	d      int
+	heads  int
+	topK   int
+
+	targets    []float32 // one target vector per candidate of a chunk
+	gq         []float32 // heads×d folded queries of one target
+	qs         []float32 // heads×d retrieval vectors of one target
+	queries    []float32 // retrieval vector of each table of a chunk
+	flut       []float32 // float table of each table of a chunk
+	qlut       []uint8   // uint8 table of each table of a chunk (4 bits)
+	s16        []uint16  // 4-bit scan sums, one row of Blocks(L)·BlockSize per table
+	sf         []float32 // float scores, one row of L per table
+	short      []int32   // shortlist of one table
+	shortScore []float32
+	pick       []int32 // positions in the shortlist kept after refining
+	kept       []int32 // events kept for one target
+	esu        *model.History
+	vec        []float32
+	code       []byte
+	idx        []int32
+	order      []int32
+	scores     []float32
+	weights    []float32 // group weights of the call
+	delta      []float32 // group weights minus the decoding weights, for an int8 refine
+	correct    bool      // whether delta is not all 0: the int8 refine adds a correction
+	clut       []float32 // correction table (group weights delta) of each table of a chunk
+}
+
+// NewRanker returns a Ranker for stores of codec c.
+func NewRanker(c *Codec) *Ranker {
+	cfg := c.model.Config()
+	d, h := cfg.Dim, cfg.Heads
+	nlut := max(lutsPerScan, h)
+	rows := c.CodesPerEvent()
+	scorer := model.NewScorer(c.model)
+	return &Ranker{
+		codec:   c,
+		m:       c.model,
+		scorer:  scorer,
+		enc:     scorer.Encoder(),
+		d:       d,
+		heads:   h,
+		topK:    cfg.TopK,
+		targets: make([]float32, nlut*d),
+		gq:      make([]float32, h*d),
+		qs:      make([]float32, h*d),
+		queries: make([]float32, nlut*d),
+		flut:    make([]float32, nlut*c.books.LUTSize()),
+		qlut:    make([]uint8, nlut*rows*16),
+		esu:     c.model.NewHistory(h * cfg.TopK),
+		vec:     make([]float32, d),
+		code:    make([]byte, rows),
+		weights: make([]float32, c.books.Parts()),
+		delta:   make([]float32, c.books.Parts()),
+	}
+}
+
+// lutsPerTarget is the number of lookup tables (scans) one target needs.
+func (r *Ranker) lutsPerTarget(opt Options) int {
+	if opt.Heads == PerHead {
+		return r.heads
+	}
+	return 1
+}
+
+// Rank scores every candidate against the store's history and orders them, best first.
+func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) {
+	opt, err := r.resolve(opt, s)
+	if err != nil {
+		return Result{}, err
+	}
+	per := r.lutsPerTarget(opt)
+	chunk := max(1, lutsPerScan/per)
+	r.grow(s.Len(), chunk*per, opt)
+	r.scores = resize(r.scores, len(cands))
+	var tm Timings
+	for start := 0; start < len(cands); start += chunk {
+		part := cands[start:min(start+chunk, len(cands))]
+		t0 := time.Now()
+		for c, cand := range part {
+			t := r.targets[c*r.d : (c+1)*r.d]
+			if err := r.enc.EventVector(t, cand.Query, cand.Kind, cand.Item); err != nil {
+				return Result{}, wrap(err, "retrieval: candidate "+strconv.Itoa(start+c))
+			}
+			if err := r.tables(c*per, t, opt); err != nil {
+				return Result{}, err
+			}
+		}
+		t1 := time.Now()
+		r.scan(s, len(part)*per, opt)
+		t2 := time.Now()
+		tm.Targets += t1.Sub(t0)
+		tm.Scan += t2.Sub(t1)
+		for c := range part {
+			t3 := time.Now()
+			r.kept = r.kept[:0]
+			for l := c * per; l < (c+1)*per; l++ {
+				r.selectTable(s, l, opt)
+			}
+			r.union()
+			t4 := time.Now()
+			score, err := r.score(s, r.targets[c*r.d:(c+1)*r.d], opt.ESU)
+			if err != nil {
+				return Result{}, err
+			}
+			r.scores[start+c] = score
+			tm.Select += t4.Sub(t3)
+			tm.ESU += time.Since(t4)
+		}
+	}
+	return Result{Order: r.sortOrder(), Scores: r.scores, Timings: tm}, nil
+}
+
+// Retrieve returns the events the approximate GSU keeps for the target vector t (length d),
+// ascending. The result aliases the Ranker and changes with its next call.
+func (r *Ranker) Retrieve(s *Store, t []float32, opt Options) ([]int32, error) {
+	opt, err := r.resolve(opt, s)
+	if err != nil {
+		return nil, err
+	}
+	if len(t) != r.d {
+		return nil, &model.LengthError{What: "target vector", Got: len(t), Want: r.d}
+	}
+	per := r.lutsPerTarget(opt)
+	r.grow(s.Len(), per, opt)
+	if err := r.tables(0, t, opt); err != nil {
+		return nil, err
+	}
+	r.scan(s, per, opt)
+	r.kept = r.kept[:0]
+	for l := range per {
+		r.selectTable(s, l, opt)
+	}
+	r.union()
+	return r.kept, nil
+}
+
+// grow sizes the score buffers for a history of n events and nlut tables per scan.
+func (r *Ranker) grow(n, nlut int, opt Options) {
+	if r.codec.Bits() == 4 {
+		r.s16 = resize(r.s16, nlut*fastscan.Blocks(n)*fastscan.BlockSize)
+	} else {
+		r.sf = resize(r.sf, nlut*n)
+	}
+	if r.correct {
+		r.clut = resize(r.clut, len(r.flut))
+	}
+	k := opt.Shortlist
+	r.short = resize(r.short, k)[:0]
+	r.shortScore = resize(r.shortScore, k)
+	r.pick = resize(r.pick, opt.K)[:0]
+	r.kept = resize(r.kept, r.lutsPerTarget(opt)*min(opt.K, n))[:0]
+}
+
+// resize returns x with length n, reallocated only if its capacity is short.
+func resize[T any](x []T, n int) []T {
+	if cap(x) < n {
+		return make([]T, n)
+	}
+	return x[:n]
+}
+
+// tables builds the lookup tables of target t, from table l on: one for merged heads, one per
+// head otherwise. Their retrieval vectors go to r.queries.
+func (r *Ranker) tables(l int, t []float32, opt Options) error {
+	d := r.d
+	if err := r.retrievalVectors(r.qs, t, opt); err != nil {
+		return err
+	}
+	for i := range r.lutsPerTarget(opt) {
+		q := r.queries[(l+i)*d : (l+i+1)*d]
+		copy(q, r.qs[i*d:(i+1)*d])
+		if err := r.table(l+i, q, r.weights); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retrievalVectors writes the retrieval vectors of target t to the rows of dst: the heads'
+// folded queries q̃_h, or their sum q̄.
+func (r *Ranker) retrievalVectors(dst, t []float32, opt Options) error {
+	d := r.d
+	if err := r.m.GSUQueries(r.gq, t); err != nil {
+		return err
+	}
+	if opt.Heads == PerHead {
+		copy(dst, r.gq)
+		return nil
+	}
+	q := dst[:d]
+	copy(q, r.gq[:d])
+	for h := 1; h < r.heads; h++ {
+		kernels.Axpy(1, r.gq[h*d:(h+1)*d], q)
+	}
+	return nil
+}
+
+// table builds table l of retrieval vector q: the float table, and at 4 bits its uint8 form.
+func (r *Ranker) table(l int, q, weights []float32) error {
+	size := r.codec.books.LUTSize()
+	flut := r.flut[l*size : (l+1)*size]
+	if err := r.codec.books.BuildLUT(flut, q, weights); err != nil {
+		return wrap(err, "retrieval")
+	}
+	if r.codec.Bits() == 4 {
+		rows := r.codec.CodesPerEvent()
+		if _, _, err := fastscan.QuantizeLUT(r.qlut[l*rows*16:(l+1)*rows*16], flut, rows); err != nil {
+			return wrap(err, "retrieval")
+		}
+	}
+	if r.correct {
+		if err := r.codec.books.BuildLUT(r.clut[l*size:(l+1)*size], q, r.delta); err != nil {
+			return wrap(err, "retrieval")
+		}
+	}
+	return nil
+}
+
+// scan scores every event of s against tables 0..nlut-1. A history the GSU keeps whole needs
+// no scores.
+func (r *Ranker) scan(s *Store, nlut int, opt Options) {
+	n, rows := s.Len(), r.codec.CodesPerEvent()
+	if n <= opt.K {
+		return
+	}
+	if r.codec.Bits() == 4 {
+		nblocks := fastscan.Blocks(n)
+		// Lengths were sized by grow and the tables come from QuantizeLUT: the scan cannot fail.
+		_ = fastscan.ScanMulti4(r.qlut[:nlut*rows*16], s.codes, nblocks, rows, r.s16[:nlut*nblocks*fastscan.BlockSize])
+		return
+	}
+	size := r.codec.books.LUTSize()
+	for l := range nlut {
+		_ = fastscan.Scan8(r.flut[l*size:(l+1)*size], s.codes, n, rows, r.sf[l*n:(l+1)*n])
+	}
+}
+
+// selectTable appends to r.kept the best K events by table l's scores, refined from a
+// shortlist when opt asks for one.
+func (r *Ranker) selectTable(s *Store, l int, opt Options) {
+	n := s.Len()
+	if n <= opt.K {
+		if len(r.kept) == 0 {
+			for j := range n {
+				r.kept = append(r.kept, int32(j))
+			}
+		}
+		return
+	}
+	size := min(opt.Shortlist, n)
+	if r.codec.Bits() == 4 {
+		stride := fastscan.Blocks(n) * fastscan.BlockSize
+		r.short = fastscan.TopK16(r.s16[l*stride:l*stride+n], size, r.short)
+	} else {
+		r.short = topKLatest(r.sf[l*n:(l+1)*n], size, r.short)
+	}
+	if size == opt.K {
+		r.kept = append(r.kept, r.short...)
+		return
+	}
+	// Later events first, so that the refined selection breaks ties for them, as the exact
+	// GSU does.
+	slices.Sort(r.short)
+	slices.Reverse(r.short)
+	scores := r.shortScore[:size]
+	for i, j := range r.short {
+		scores[i] = r.refineScore(s, l, int(j), opt.Refine)
+	}
+	r.pick = fastscan.TopKFloat(scores, opt.K, r.pick)
+	for _, i := range r.pick {
+		r.kept = append(r.kept, r.short[i])
+	}
+}
+
+// refineScore re-scores event j for table l from its codes (the float table) or its int8 copy
+// (with the weights' correction from the codes).
+func (r *Ranker) refineScore(s *Store, l, j int, from Vectors) float32 {
+	size := r.codec.books.LUTSize()
+	if from == FromInt8 {
+		score := dotInt8(r.queries[l*r.d:(l+1)*r.d], s.int8s[j*r.d:(j+1)*r.d], s.scale[j])
+		if r.correct {
+			score += r.adc(s, r.clut[l*size:(l+1)*size], j)
+		}
+		return score
+	}
+	return r.adc(s, r.flut[l*size:(l+1)*size], j)
+}
+
+// adc is event j's score under a float table: the sum of its codes' entries.
+func (r *Ranker) adc(s *Store, lut []float32, j int) float32 {
+	m := r.codec.CodesPerEvent()
+	if r.codec.Bits() == 8 {
+		return adc8(lut, s.codes[j*m:(j+1)*m])
+	}
+	return adc4(lut, s.codes, m, j)
+}
+
+// union sorts r.kept and drops repeats.
+func (r *Ranker) union() {
+	slices.Sort(r.kept)
+	r.kept = slices.Compact(r.kept)
+}
+
+// score runs the ESU and MLP for target t over the kept events' vectors.
+func (r *Ranker) score(s *Store, t []float32, from Vectors) (float32, error) {
+	r.esu.Reset()
+	for _, j := range r.kept {
+		s.vector(r.vec, int(j), from, r.code)
+		if err := r.esu.Append(r.vec); err != nil {
+			return 0, err
+		}
+	}
+	for len(r.idx) < len(r.kept) {
+		r.idx = append(r.idx, int32(len(r.idx)))
+	}
+	return r.scorer.ScoreSelected(r.esu, t, r.idx[:len(r.kept)])
+}
+
+// sortOrder orders the candidates by descending score, ties by lower index.
+func (r *Ranker) sortOrder() []int32 {
+	r.order = resize(r.order, len(r.scores))
+	for i := range r.order {
+		r.order[i] = int32(i)
+	}
+	scores := r.scores
+	slices.SortFunc(r.order, func(a, b int32) int {
+		switch sa, sb := scores[a], scores[b]; {
+		case sa > sb:
+			return -1
+		case sa < sb:
+			return 1
+		}
+		return int(a - b)
+	})
+	return r.order
+}
+
+// topKLatest returns the indices of the k largest scores, in no particular order, ties going to the later
+// index. It reverses scores in place.
+func topKLatest(scores []float32, k int, idx []int32) []int32 {
+	slices.Reverse(scores)
+	idx = fastscan.TopKFloat(scores, k, idx)
+	last := int32(len(scores) - 1)
+	for i, j := range idx {
+		idx[i] = last - j
+	}
+	return idx
+}
+
+var errNilHistory = errors.New("retrieval: nil history")
