@@ -6,7 +6,7 @@ export PATH := $(TOOLS):$(PATH)
 WAZERO := $(TOOLS)/wazero
 WASMEXEC = $(shell go env GOROOT)/lib/wasm/go_wasip1_wasm_exec
 
-.PHONY: all build test test-native test-wasm bench demo fuzz clean tools
+.PHONY: all build test test-native test-wasm test-node bench demo fuzz clean tools
 
 all: build
 
@@ -18,7 +18,7 @@ $(WAZERO):
 
 tools: $(WAZERO)
 
-test: build test-native test-wasm
+test: build test-native test-wasm test-node
 
 test-native:
 	go vet ./...
@@ -28,7 +28,11 @@ test-native:
 # SIMD kernels are checked against the portable ones.
 test-wasm: $(WAZERO)
 	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
-		go test -count=1 -exec "$(WASMEXEC)" ./core/...
+		go test -count=1 -exec "$(WASMEXEC)" ./core/... ./wasm/...
+
+# The modules in bin/ run by a second embedder, Node's WASI, against the parity fixtures.
+test-node: build
+	node --test web/test/
 
 bench: $(WAZERO)
 	go test -run '^$$' -bench . -benchmem ./core/...

@@ -3,7 +3,9 @@
 #   bin/seminar             the command-line tool (native)
 #   bin/seminar.wasm        the scoring module with SIMD128 (GOEXPERIMENT=simd)
 #   bin/seminar-scalar.wasm the same module without SIMD, for runtimes that lack it
-# Usage: ./build.sh [cli|wasm|all]   (default: all)
+#   host/module/*.wasm.gz   both modules gzipped, embedded by package host/module (mode
+#                           "module" only: regenerate them when the ABI or ranking changes)
+# Usage: ./build.sh [cli|wasm|module|all]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -24,9 +26,17 @@ build_wasm() {
 		go build -buildmode=c-shared -ldflags=-s -o bin/seminar-scalar.wasm ./wasm
 }
 
+build_module() {
+	build_wasm
+	# -n leaves out the name and time stamp, so that equal modules give equal files.
+	gzip -9nc bin/seminar.wasm >host/module/seminar.wasm.gz
+	gzip -9nc bin/seminar-scalar.wasm >host/module/seminar-scalar.wasm.gz
+}
+
 case "${1:-all}" in
 cli) build_cli ;;
 wasm) build_wasm ;;
+module) build_module ;;
 all) build_cli && build_wasm ;;
-*) echo "usage: $0 [cli|wasm|all]" >&2; exit 2 ;;
+*) echo "usage: $0 [cli|wasm|module|all]" >&2; exit 2 ;;
 esac

@@ -64,7 +64,7 @@ type Version struct {
 }
 
 // abiVersion is the module ABI this package speaks, packed as the version export packs it.
-const abiVersion = 0<<16 | 1<<8 | 0
+const abiVersion = 0<<16 | 2<<8 | 0
 
 // ABIVersion returns the module ABI version this package speaks.
 func ABIVersion() Version { return unpackVersion(abiVersion) }

@@ -30,6 +30,9 @@ type exports struct {
 	version, features, statusBlock export
 	alloc, free                    export
 	dotSmoke                       export
+	loadModel, loadEvents          export
+	appendEvents, rank             export
+	storeBytes, loadStore          export
 }
 
 // bindExports looks up every export and checks its signature, so that a module built for
@@ -59,6 +62,13 @@ func bindExports(mod api.Module) (exports, error) {
 		alloc:       bind("alloc", one, one),
 		free:        bind("free", one, one),
 		dotSmoke:    bind("dot_smoke", two, one),
+
+		loadModel:    bind("load_model", two, one),
+		loadEvents:   bind("load_events", two, one),
+		appendEvents: bind("append_events", two, one),
+		rank:         bind("rank", two, one),
+		storeBytes:   bind("store_bytes", none, one),
+		loadStore:    bind("load_store", two, one),
 	}
 	return x, errors.Join(errs...)
 }

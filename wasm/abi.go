@@ -4,7 +4,7 @@ package main
 // a minor change may break embedders; the host accepts only its own major.minor.
 const (
 	abiMajor = 0
-	abiMinor = 1
+	abiMinor = 2
 	abiPatch = 0
 )
 
@@ -34,3 +34,18 @@ const gcFreeThreshold = 1 << 20
 // allocAlign is the alignment of every alloc buffer: enough for any scalar the embedder may
 // write into it.
 const allocAlign = 8
+
+// Limits of the request exports (docs/abi.md). They bound what one call decodes and keeps, so
+// that no input can make the module allocate beyond what its memory limit allows.
+const (
+	// maxRequestBytes bounds the input of load_events, append_events and rank.
+	maxRequestBytes = 64 << 20
+	// maxCandidates bounds the candidates of one rank request.
+	maxCandidates = 4096
+	// maxEvents bounds the events the module holds for one user, across load_events,
+	// append_events and load_store.
+	maxEvents = 1 << 20
+	// maxExactFloats bounds the float32 values of the exact event vectors (events × model
+	// width) kept for exact ranking: 256 MiB.
+	maxExactFloats = 1 << 26
+)

@@ -47,3 +47,45 @@ func dotSmoke(ptr, n uint32) (status int32) {
 	mod.beginReply()
 	return mod.dotSmoke(ptr, n)
 }
+
+//go:wasmexport load_model
+func loadModel(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.loadModel(ptr, n)
+}
+
+//go:wasmexport load_events
+func loadEvents(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.loadEvents(ptr, n)
+}
+
+//go:wasmexport append_events
+func appendEvents(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.appendEvents(ptr, n)
+}
+
+//go:wasmexport rank
+func rank(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.rank(ptr, n)
+}
+
+//go:wasmexport store_bytes
+func storeBytes() (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.storeBytes()
+}
+
+//go:wasmexport load_store
+func loadStore(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.loadStore(ptr, n)
+}

@@ -21,7 +21,10 @@ type module struct {
 	lastStatus int32
 	lastError  []byte
 	reply      []byte
-	replyBuf   []byte // backing store of small replies, reused across calls
+	replyBuf   []byte // backing store of MessagePack replies, reused across calls
+	storeBuf   []byte // backing store of the store_bytes reply
+
+	rk ranking // the model and the user's events
 
 	block statusBlock
 }

@@ -11,7 +11,13 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(
 		newDataCmd(),
+		newRankCmd(),
+		newQuantizeCmd(),
+		newStudyCmd(),
 		newVersionCmd(),
+		newTrainCmd(),
+		newEvalCmd(),
+		newResultsCmd(),
 	)
 	return root
 }

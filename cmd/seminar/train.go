@@ -28,6 +28,8 @@ type trainFlags struct {
 	lr                                                    float32
 	freeze                                                []string
 	loss                                                  string
+	wNext, wAlign, wRel, tauNext, tau                     float32
+	eventNegatives                                        bool
 }
 
 func newTrainCmd() *cobra.Command {
@@ -66,6 +68,12 @@ func newTrainCmd() *cobra.Command {
 	fl.StringSliceVar(&f.freeze, "freeze", nil, "tensors to keep fixed when finetuning: names or prefixes ending in '.', e.g. emb.,fusion.gate")
 	fl.StringVar(&f.loss, "loss", "", "ranking loss: softmax or bce (default softmax)")
 	fl.IntVar(&f.evalWorkers, "eval-workers", 2, "goroutines ranking the validation cases")
+	fl.Float32Var(&f.wNext, "w-next", -1, "PSU weight of L_next (negative: the default)")
+	fl.Float32Var(&f.wAlign, "w-align", -1, "PSU weight of L_align (negative: the default)")
+	fl.Float32Var(&f.wRel, "w-rel", -1, "PSU weight of L_rel (negative: the default)")
+	fl.Float32Var(&f.tauNext, "tau-next", 0, "PSU temperature of L_next (0: the default)")
+	fl.Float32Var(&f.tau, "tau", 0, "PSU temperature of L_align and L_rel (0: the default)")
+	fl.BoolVar(&f.eventNegatives, "event-negatives", false, "PSU: draw negative pairs from random events instead of pairing the target's query with random items")
 	return cmd
 }
 
@@ -175,6 +183,21 @@ func (f trainFlags) override(s *suite.Spec) {
 	if f.loss != "" {
 		s.Finetune.Loss = f.loss
 	}
+	for _, w := range []struct {
+		dst *float32
+		v   float32
+	}{{&s.Pretrain.WNext, f.wNext}, {&s.Pretrain.WAlign, f.wAlign}, {&s.Pretrain.WRel, f.wRel}} {
+		if w.v >= 0 {
+			*w.dst = w.v
+		}
+	}
+	if f.tauNext > 0 {
+		s.Pretrain.NextTemperature = f.tauNext
+	}
+	if f.tau > 0 {
+		s.Pretrain.Temperature = f.tau
+	}
+	s.Pretrain.EventNegatives = s.Pretrain.EventNegatives || f.eventNegatives
 	s.Finetune.Freeze = f.freeze
 }
 

@@ -20,8 +20,8 @@ func TestApproximateEqualsExactOnExactCodes(t *testing.T) {
 	m := testModel(t)
 	evs := testEvents(t, 11, 400, 500)
 	tests := []struct {
-		name     string
-		bits     int
+		name    string
+		bits    int
 		history []Event
 		opt     Options
 	}{

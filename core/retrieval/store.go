@@ -45,7 +45,7 @@ type Store struct {
 	n     int
 	codes []byte // 4-bit: fastscan.PackedLen4(n, m) bytes; 8-bit: n×m
 	base  int64  // time of the first event
-	times []int32
+	times []uint32 // seconds after the first event
 	kinds []data.Kind
 	int8s []int8    // n×d when opts.Int8
 	scale []float32 // n when opts.Int8
@@ -120,8 +120,8 @@ func reserve[T any](x []T, n int) []T {
 	return grown
 }
 
-// Append encodes an event and adds it at the end of the history. Its time must be within
-// ±2^31 seconds of the first event's.
+// Append encodes an event and adds it at the end of the history. Its time must not be before
+// the first event's, nor 2^32 seconds (136 years) or more after it.
 func (s *Store) Append(ev Event) error {
 	if err := s.enc.EventParts(s.parts, ev.Query, ev.Kind, ev.Item); err != nil {
 		return wrap(err, "retrieval: append event")
@@ -171,9 +171,9 @@ func (s *Store) checkAppend(t int64, kind data.Kind) error {
 		return errors.New("retrieval: unknown event kind " + strconv.Itoa(int(kind)))
 	}
 	if s.n > 0 {
-		if off := t - s.base; off < math.MinInt32 || off > math.MaxInt32 {
+		if off := t - s.base; off < 0 || off > math.MaxUint32 {
 			return errors.New("retrieval: event time " + strconv.FormatInt(t, 10) +
-				" is more than 2^31 s from the first event's, " + strconv.FormatInt(s.base, 10))
+				" is before the first event's, " + strconv.FormatInt(s.base, 10) + ", or 2^32 s or more after it")
 		}
 	}
 	return nil
@@ -183,7 +183,7 @@ func (s *Store) appendMeta(t int64, kind data.Kind) {
 	if s.n == 0 {
 		s.base = t
 	}
-	s.times = append(s.times, int32(t-s.base))
+	s.times = append(s.times, uint32(t-s.base))
 	s.kinds = append(s.kinds, kind)
 	s.n++
 }

@@ -24,7 +24,7 @@ import (
 //	14      2       width d of the event vectors
 //	16      4       events n, at most MaxEvents
 //	20      8       time of the first event (int64; 0 when n = 0)
-//	28      4n      time offsets from the first event (int32)
+//	28      4n      seconds after the first event (uint32)
 //	        n       kinds (0 browse, 1 search)
 //	        …       codes: at 4 bits fastscan.PackedLen4(n, m) bytes in the blocked layout
 //	                (lanes past n zero), at 8 bits n×m bytes row-major
@@ -105,7 +105,9 @@ func (s *Store) UnmarshalBinary(b []byte) error {
 // malformedError is an UnmarshalBinary failure: it is ErrMalformed, and says why.
 type malformedError struct{ err error }
 
-func (e *malformedError) Error() string   { return "retrieval: " + ErrMalformed.Error() + ": " + e.err.Error() }
+func (e *malformedError) Error() string {
+	return "retrieval: " + ErrMalformed.Error() + ": " + e.err.Error()
+}
 func (e *malformedError) Unwrap() []error { return []error{ErrMalformed, e.err} }
 
 func (s *Store) unmarshal(b []byte) error {
@@ -154,9 +156,9 @@ func (s *Store) unmarshal(b []byte) error {
 		return errors.New("an empty store with a base time")
 	}
 	r := body[storeHeader:]
-	times := make([]int32, n)
+	times := make([]uint32, n)
 	for i := range times {
-		times[i] = int32(binary.LittleEndian.Uint32(r[4*i:]))
+		times[i] = binary.LittleEndian.Uint32(r[4*i:])
 	}
 	r = r[4*n:]
 	kinds := make([]data.Kind, n)

@@ -19,7 +19,7 @@ func BenchmarkZZTiming(b *testing.B) {
 	rows := s.codec.CodesPerEvent()
 	nb := fastscan.Blocks(n)
 	scores := make([]float32, n)
-	lo := make([]float32, rows)
+
 	fs := []struct {
 		name string
 		f    func()
@@ -28,7 +28,7 @@ func BenchmarkZZTiming(b *testing.B) {
 		{"gsuq", func() { r.m.GSUQueries(r.gq, tv) }},
 		{"buildlut", func() { r.codec.books.BuildLUT(r.flut[:r.codec.books.LUTSize()], r.queries[:64], r.weights) }},
 		{"quantize", func() { fastscan.QuantizeLUT(r.qlut[:rows*16], r.flut[:rows*16], rows) }},
-		{"quantize-own", func() { quantizeLUT(r.qlut[:rows*16], r.flut[:rows*16], rows, lo) }},
+
 		{"topk16-100", func() { r.short = fastscan.TopK16(r.s16[:n], 100, r.short) }},
 		{"topkF-100", func() { r.short = fastscan.TopKFloat(scores, 100, r.short) }},
 		{"refine400", func() {

@@ -71,8 +71,7 @@ func defaults(b Budget) (train.PretrainConfig, train.FinetuneConfig) {
 	opts.Epochs, opts.MaxHistory = 3, 128
 	fine := train.FinetuneConfig{Options: opts, Negatives: 5, Loss: "softmax", Patience: 1}
 	if b == Quick {
-		pre.Epochs, pre.EpochFraction = 1, 0.05
-		fine.Epochs, fine.EpochFraction = 2, 0.05
+		fine.Epochs = 2
 	}
 	return pre, fine
 }
@@ -149,6 +148,10 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 		s.Pretrain.Chunk, s.Finetune.Chunk, s.Pretrain.Batch, s.Finetune.Batch = 8, 8, 4, 4
 	default:
 		return nil, fmt.Errorf("suite: unknown dataset %q (known: %s, synth)", key, strings.Join(Keys(), ", "))
+	}
+	if b == Quick {
+		s.Pretrain.EpochFraction = min(s.Pretrain.EpochFraction, 0.05)
+		s.Finetune.EpochFraction = min(s.Finetune.EpochFraction, 0.05)
 	}
 	s.Model = modelConfig(d)
 	if key == "synth" {

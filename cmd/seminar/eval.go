@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/seminar-ranker/seminar/core/eval"
+	"github.com/seminar-ranker/seminar/core/eval/suite"
+	"github.com/seminar-ranker/seminar/core/train"
+)
+
+func newEvalCmd() *cobra.Command {
+	var (
+		dataDir, split, candidates string
+		workers                    int
+		asJSON, quiet              bool
+	)
+	cmd := &cobra.Command{
+		Use:   "eval MODEL",
+		Short: "Rank a split's saved candidates with a trained model and print HIT, NDCG, MRR and AUC",
+		Long: "Evaluates a ranking model file written by \"seminar train\" on the dataset it was trained on: " +
+			"each case's positive among its 99 saved negatives (drawn into --candidates when missing), with the " +
+			"model's retrieval rule and its dropped modality, through core/model.Scorer, over the whole history.",
+		Example: "  seminar eval seminar.model\n  seminar eval din.model --split valid --json",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			m, meta, err := train.Load(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			if meta.Kind != train.KindRanker {
+				return fmt.Errorf("%s is a %s checkpoint: only ranking models are evaluated", args[0], meta.Kind)
+			}
+			spec, err := loadSpec(meta.Dataset, dataDir, false)
+			if err != nil {
+				return err
+			}
+			cases := spec.Task.Test
+			if split == "valid" {
+				cases = spec.Task.Valid
+			} else if split != "test" {
+				return fmt.Errorf("--split %q: valid or test", split)
+			}
+			d := spec.Task.Dataset
+			cands, file, err := suite.Candidates(candidates, d, split, cases, candidateSeed, candidateNegatives)
+			if err != nil {
+				return err
+			}
+			items, err := suite.DropModality(d.Items, d.DenseNames, meta.Drop)
+			if err != nil {
+				return err
+			}
+			tr := &suite.Trained{Model: m, Items: items, Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy}}
+			bars := newBars(cmd.ErrOrStderr(), quiet)
+			rep, err := tr.Evaluate(cmd.Context(), cases, cands, workers, bars.update,
+				fmt.Sprintf("%s %s on %s", meta.Model, split, meta.Dataset))
+			bars.finish()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return json.NewEncoder(out).Encode(struct {
+					Model      string             `json:"model"`
+					Dataset    string             `json:"dataset"`
+					Split      string             `json:"split"`
+					Candidates suite.CandidateFile `json:"candidates"`
+					Report     eval.Report        `json:"report"`
+				}{meta.Model, meta.Dataset, split, file, rep})
+			}
+			fmt.Fprintf(out, "%s on %s %s: %d cases, candidates %s (sha256 %s…)\n", meta.Model, meta.Dataset, split,
+				rep.Cases, file.Path, file.SHA256[:12])
+			var cols []string
+			for i, k := range rep.Ks {
+				cols = append(cols, fmt.Sprintf("HIT@%d %.4f", k, rep.HIT[i]))
+			}
+			for i, k := range rep.Ks {
+				if k > 1 {
+					cols = append(cols, fmt.Sprintf("NDCG@%d %.4f", k, rep.NDCG[i]))
+				}
+			}
+			cols = append(cols, fmt.Sprintf("MRR %.4f", rep.MRR), fmt.Sprintf("AUC %.4f", rep.AUC))
+			fmt.Fprintln(out, strings.Join(cols, "  "))
+			fmt.Fprintf(out, "events read per candidate %.1f; %.0f cases/s\n", rep.MeanEventsRead, float64(rep.Cases)/rep.Seconds)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
+	fl.StringVar(&split, "split", "test", "valid or test")
+	fl.StringVar(&candidates, "candidates", "docs/candidates", "folder of the saved candidates (drawn there when missing)")
+	fl.IntVar(&workers, "workers", 2, "goroutines ranking cases")
+	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	fl.BoolVar(&quiet, "quiet", false, "no progress bar")
+	return cmd
+}

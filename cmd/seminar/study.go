@@ -1,0 +1,1399 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	mrand "math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/seminar-ranker/seminar/core/baseline"
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/data/convert"
+	"github.com/seminar-ranker/seminar/core/data/synth"
+	"github.com/seminar-ranker/seminar/core/eval"
+	"github.com/seminar-ranker/seminar/core/fastscan"
+	"github.com/seminar-ranker/seminar/core/kernels"
+	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/modelfile"
+	"github.com/seminar-ranker/seminar/core/retrieval"
+)
+
+// The study's fixed choices.
+const (
+	studySeed        = 1
+	synthUsers       = 30 // evaluated users of the generated ranking set
+	synthTrainUsers  = 10 // further users whose events train the generated set's codebooks
+	recallTargets    = 20 // candidates per ml-100k user whose retrieval is compared
+	shortlistFactor  = 4  // refine shortlists hold this many times K events
+	section8         = retrieval.Section + "8"
+	wasmMemoryPages  = 65536
+	minBatchDuration = 20 * time.Millisecond
+	timingBatches    = 5
+)
+
+// Long generated histories of one user, for recall and speed at fixed lengths.
+var studyLengths = []int{10_000, 100_000}
+
+type studyFlags struct {
+	model, synthModel string
+	mlDir             string
+	kernels           string
+	reference         string
+	targets           int
+	workers           int
+	skipWasm          bool
+	asJSON            bool
+}
+
+// studyReport is everything the study measures; --json prints it as is.
+type studyReport struct {
+	Command string        `json:"command"`
+	Setup   []studySetup  `json:"setup"`
+	Bytes   []bytesRow    `json:"bytes_per_event"`
+	Recall  []recallRow   `json:"recall"`
+	Ranking []rankingRow  `json:"ranking"`
+	Speed   []speedRow    `json:"speed"`
+	Kernels []kernelRow   `json:"kernels"`
+	Targets []studyTarget `json:"targets"`
+	Seconds float64       `json:"seconds"`
+	Machine studyMachine  `json:"machine"`
+	Notes   []string      `json:"notes"`
+}
+
+type studyMachine struct {
+	GOOS               string `json:"goos"`
+	GOARCH             string `json:"goarch"`
+	CPUs               int    `json:"cpus"`
+	GoVersion          string `json:"go_version"`
+	FastScanSIMDNative bool   `json:"fastscan_simd_native"`
+}
+
+type studySetup struct {
+	Dataset string `json:"dataset"`
+	Model   string `json:"model"`
+	Codec4  string `json:"codec_4bit"`
+	Codec8  string `json:"codec_8bit"`
+	Data    string `json:"data"`
+}
+
+type bytesRow struct {
+	Store    string  `json:"store"`
+	Bytes    int     `json:"bytes_per_event"`
+	Measured float64 `json:"serialized_per_event"` // whole binary form at L = 10^4, over L
+}
+
+type recallRow struct {
+	Dataset    string  `json:"dataset"`
+	L          float64 `json:"mean_events"`
+	Definition string  `json:"definition"`
+	Variant    string  `json:"variant"`
+	K          int     `json:"k"`
+	Recall     float64 `json:"recall"`
+	TieAware   float64 `json:"recall_tie_aware,omitempty"`
+	Targets    int     `json:"targets"`
+}
+
+type rankingRow struct {
+	Dataset  string  `json:"dataset"`
+	Variant  string  `json:"variant"`
+	Cases    int     `json:"cases"`
+	HIT10    float64 `json:"hit10"`
+	NDCG10   float64 `json:"ndcg10"`
+	MRR      float64 `json:"mrr"`
+	DeltaRel float64 `json:"ndcg10_change_relative"` // (approx − exact) / exact
+	EventsRd float64 `json:"mean_events_read,omitempty"`
+}
+
+type speedRow struct {
+	Where          string  `json:"where"` // native or wasm
+	L              int     `json:"events"`
+	Variant        string  `json:"variant"`
+	Micros         float64 `json:"microseconds_per_target"`
+	VsExactMerged  float64 `json:"speedup_vs_exact_merged"`
+	VsExactPerHead float64 `json:"speedup_vs_exact_per_head"`
+}
+
+type kernelRow struct {
+	L            int     `json:"events"`
+	M            int     `json:"subquantizers"`
+	Kernel       string  `json:"kernel"`
+	Micros       float64 `json:"microseconds"`
+	GLookups     float64 `json:"glookups_per_second"`
+	VsReference  float64 `json:"vs_reference"`
+	MatchesNaive bool    `json:"matches_naive_sums"`
+}
+
+type studyTarget struct {
+	Target   string `json:"target"`
+	Measured string `json:"measured"`
+	Met      bool   `json:"met"`
+}
+
+func newStudyCmd() *cobra.Command {
+	var f studyFlags
+	cmd := &cobra.Command{
+		Use:   "study [flags]",
+		Short: "Measure the approximate retrieval: recall, ranking metrics, bytes per event and speed",
+		Long: "Runs the product-quantization study of docs/pq.md in one process: recall@50 and @100 of the " +
+			"approximate GSU against the exact float32 GSU on ml-100k and on generated histories of 10^4 and " +
+			"10^5 events, HIT/NDCG/MRR with approximate against exact retrieval, bytes per stored event, and " +
+			"speed natively and inside wasm (wazero's compiler), with the 4-bit kernel against the scan4 export " +
+			"of ../shared/reference/fastscan_ref.wasm. Without --model it uses random models (model.New).",
+		Example: "  seminar study\n  seminar study --model seminar-ml.model --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			rep, err := runStudy(cmd.Context(), f, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			rep.Command = "seminar study " + strings.Join(os.Args[2:], " ")
+			rep.Seconds = time.Since(start).Seconds()
+			out := cmd.OutOrStdout()
+			if f.asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			_, err = io.WriteString(out, rep.text())
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "model file for ml-100k (a \""+retrieval.Section+"\" section is used as its 4-bit codec); default: a random model")
+	fl.StringVar(&f.synthModel, "synth-model", "", "model file for the generated data; default: a random model with one dense slot")
+	fl.StringVar(&f.mlDir, "ml-100k", "", "folder of the MovieLens 100K files (default: ../shared/data/ml-100k beside the repository)")
+	fl.StringVar(&f.kernels, "kernels", "", "seminar-kernels.wasm to time (default: built from ./cmd/seminar-kernels into a temporary folder)")
+	fl.StringVar(&f.reference, "reference", "", "reference kernels (default: ../shared/reference/fastscan_ref.wasm beside the repository)")
+	fl.IntVar(&f.targets, "targets", 100, "targets per generated long history")
+	fl.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "goroutines of the ranking evaluation")
+	fl.BoolVar(&f.skipWasm, "skip-wasm", false, "skip the measurements inside wasm")
+	fl.BoolVar(&f.asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+// studyData is one dataset with its model, codecs and evaluation cases.
+type studyData struct {
+	name    string
+	d       *data.Dataset
+	m       *model.Model
+	items   []data.Item
+	c4, c8  *retrieval.Codec
+	cases   []eval.Case
+	cands   *eval.Candidates
+	stores4 map[int32]*retrieval.Store // per evaluated user: 4-bit codes and the int8 copy
+	stores8 map[int32]*retrieval.Store
+}
+
+func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, error) {
+	rep := &studyReport{Machine: studyMachine{
+		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
+		FastScanSIMDNative: fastscan.SIMD,
+	}}
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(log, "study: %4.0fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
+	}
+
+	logf("ml-100k: converting, encoding and training codebooks")
+	ml, err := setupMovieLens(ctx, f, rep)
+	if err != nil {
+		return nil, err
+	}
+	logf("generated data: encoding and training codebooks")
+	sy, err := setupSynth(ctx, f, rep)
+	if err != nil {
+		return nil, err
+	}
+	for _, sd := range []*studyData{ml, sy} {
+		logf("%s: ranking %d cases", sd.name, len(sd.cases))
+		if err := rankingStudy(ctx, sd, f.workers, rep); err != nil {
+			return nil, err
+		}
+	}
+	logf("ml-100k: recall")
+	if err := recallMovieLens(ml, rep); err != nil {
+		return nil, err
+	}
+	long := make([]*longHistory, len(studyLengths))
+	for i, n := range studyLengths {
+		logf("generated history of %d events: encoding", n)
+		if long[i], err = newLongHistory(sy, n, f.targets); err != nil {
+			return nil, err
+		}
+		logf("generated history of %d events: recall", n)
+		if err := long[i].recall(rep); err != nil {
+			return nil, err
+		}
+	}
+	bytesStudy(long[0], rep)
+	for _, lh := range long {
+		logf("native speed at %d events", lh.h.Len())
+		if err := lh.nativeSpeed(rep); err != nil {
+			return nil, err
+		}
+	}
+	if !f.skipWasm {
+		logf("wasm: building and loading the modules")
+		if err := wasmStudy(ctx, f, sy, long, rep, logf); err != nil {
+			return nil, err
+		}
+	}
+	rep.judge()
+	return rep, nil
+}
+
+// setupMovieLens converts ml-100k, loads or makes its model, and trains (or loads) its codecs on
+// the training sequences of the leave-one-out split.
+func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport) (*studyData, error) {
+	dir := f.mlDir
+	if dir == "" {
+		src, err := convert.Lookup("ml-100k")
+		if err != nil {
+			return nil, err
+		}
+		if dir, err = src.DefaultDir(); err != nil {
+			return nil, err
+		}
+	}
+	d, err := convert.MovieLens100K(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, desc, extras, err := studyModel(f.model, model.DefaultConfig())
+	if err != nil {
+		return nil, err
+	}
+	task, err := eval.LeaveOneOut(d, data.MinSplitEvents)
+	if err != nil {
+		return nil, err
+	}
+	sd := &studyData{name: "ml-100k", d: d, m: m, items: modelItems(d, m), cases: task.Test}
+	var train []retrieval.Event
+	for _, seq := range task.Train {
+		for _, e := range seq {
+			train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+		}
+	}
+	setup := studySetup{Dataset: sd.name, Model: desc, Data: fmt.Sprintf("%s; leave-one-out test cases, %d negatives each "+
+		"(seed %d); codebooks trained on the %d training events", d.Note, candidateNegatives, candidateSeed, len(train))}
+	if err := sd.codecs(ctx, train, extras, &setup); err != nil {
+		return nil, err
+	}
+	rep.Setup = append(rep.Setup, setup)
+	return sd, sd.prepare()
+}
+
+// setupSynth generates the ranking set (the default generator's catalogue) and its model, and
+// trains the codecs on other users of the same catalogue.
+func setupSynth(ctx context.Context, f studyFlags, rep *studyReport) (*studyData, error) {
+	c := synth.DefaultConfig()
+	c.Users = synthUsers + synthTrainUsers
+	d, err := synth.Generate(c)
+	if err != nil {
+		return nil, err
+	}
+	cfg := model.DefaultConfig()
+	cfg.DenseDims = []int{c.DenseDim}
+	m, desc, extras, err := studyModel(f.synthModel, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// The evaluated users alone, so that the other users' events never become candidates' history.
+	evaluated := &data.Dataset{Name: d.Name, Note: d.Note, DenseNames: d.DenseNames, DenseDims: d.DenseDims,
+		Items: d.Items, Users: d.Users[:synthUsers]}
+	task, err := eval.LeaveOneOut(evaluated, data.MinSplitEvents)
+	if err != nil {
+		return nil, err
+	}
+	sd := &studyData{name: "generated", d: evaluated, m: m, items: modelItems(d, m), cases: task.Test}
+	users := make([]int, synthTrainUsers)
+	for i := range users {
+		users[i] = synthUsers + i
+	}
+	train := make([]retrieval.Event, 0)
+	for _, u := range users {
+		for _, e := range d.Users[u].Events {
+			train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+		}
+	}
+	setup := studySetup{Dataset: sd.name, Model: desc, Data: fmt.Sprintf("synth.DefaultConfig (seed %d, %d items, "+
+		"%d–%d events per user): %d users evaluated leave-one-out with %d negatives; codebooks trained on the "+
+		"%d events of %d other users of the same catalogue; long histories are synth.LongUser(%d, %d, L)",
+		c.Seed, c.Items, c.MinEvents, c.MaxEvents, synthUsers, candidateNegatives, len(train), synthTrainUsers,
+		c.Seed, c.Items)}
+	if err := sd.codecs(ctx, train, extras, &setup); err != nil {
+		return nil, err
+	}
+	rep.Setup = append(rep.Setup, setup)
+	return sd, sd.prepare()
+}
+
+// studyModel reads a model file, or makes a random model of cfg.
+func studyModel(path string, cfg model.Config) (*model.Model, string, map[string][]byte, error) {
+	if path == "" {
+		cfg.Seed = studySeed
+		m, err := model.New(cfg)
+		return m, fmt.Sprintf("random (model.New, seed %d): no trained model given", studySeed), nil, err
+	}
+	m, extras, err := readModel(path)
+	return m, path, extras, err
+}
+
+// codecs loads the 4-bit codec from the model file's section or trains it, and trains the 8-bit
+// one, both with the compact layout and one sub-space per dimension.
+func (sd *studyData) codecs(ctx context.Context, train []retrieval.Event, extras map[string][]byte, setup *studySetup) error {
+	flags := codecFlags{layout: "compact", bits: 4, maxEvents: 100_000, seed: studySeed}
+	var err error
+	if b, ok := extras[retrieval.Section]; ok {
+		if sd.c4, err = retrieval.LoadCodec(sd.m, b); err != nil {
+			return err
+		}
+		setup.Codec4 = "from the model file"
+	} else {
+		if sd.c4, err = flags.train(ctx, sd.m, train); err != nil {
+			return err
+		}
+		setup.Codec4 = "trained here"
+	}
+	flags.bits = 8
+	if sd.c8, err = flags.train(ctx, sd.m, train); err != nil {
+		return err
+	}
+	setup.Codec4 = describeCodec(sd.c4) + ", " + setup.Codec4
+	setup.Codec8 = describeCodec(sd.c8) + ", trained here"
+	return nil
+}
+
+func describeCodec(c *retrieval.Codec) string {
+	var groups []string
+	for i, g := range c.Groups() {
+		groups = append(groups, fmt.Sprintf("%s:%d", g, c.Codebooks().Codebook(i).M()))
+	}
+	return fmt.Sprintf("%d-bit %s (%d codes per event)", c.Bits(), strings.Join(groups, ","), c.CodesPerEvent())
+}
+
+// prepare draws the candidates and encodes every evaluated history into its stores.
+func (sd *studyData) prepare() error {
+	var err error
+	if sd.cands, err = eval.SampleCandidates(sd.d, "test", sd.cases, candidateNegatives, candidateSeed); err != nil {
+		return err
+	}
+	sd.stores4, sd.stores8 = map[int32]*retrieval.Store{}, map[int32]*retrieval.Store{}
+	enc := model.NewEncoder(sd.m)
+	parts := make([]float32, model.NumParts*sd.m.Dim())
+	for _, c := range sd.cases {
+		s4 := retrieval.NewStore(sd.c4, retrieval.StoreOptions{Int8: true})
+		s8 := retrieval.NewStore(sd.c8, retrieval.StoreOptions{})
+		for _, e := range c.History {
+			if err := enc.EventParts(parts, e.Query, e.Kind, &sd.items[e.Item]); err != nil {
+				return err
+			}
+			if err := s4.AppendParts(parts, e.Time, e.Kind); err != nil {
+				return err
+			}
+			if err := s8.AppendParts(parts, e.Time, e.Kind); err != nil {
+				return err
+			}
+		}
+		sd.stores4[c.User], sd.stores8[c.User] = s4, s8
+	}
+	return nil
+}
+
+// approxVariant is one configuration of the approximate path.
+type approxVariant struct {
+	name string
+	bits int
+	opt  retrieval.Options
+}
+
+// rankingVariants are the approximate paths compared with the model's exact ranking.
+func rankingVariants(m *model.Model) []approxVariant {
+	cfg := m.Config()
+	k := cfg.TopK
+	all := cfg.Heads * k
+	return []approxVariant{
+		{fmt.Sprintf("4-bit, per head K=%d, ESU on decoded codes", k), 4, retrieval.Options{Heads: retrieval.PerHead}},
+		{fmt.Sprintf("4-bit, per head K=%d, int8 refine R=%d, ESU on int8", k, shortlistFactor*k), 4,
+			retrieval.Options{Heads: retrieval.PerHead, Shortlist: shortlistFactor * k, Refine: retrieval.FromInt8, ESU: retrieval.FromInt8}},
+		{fmt.Sprintf("4-bit, merged K=%d, ESU on decoded codes", all), 4, retrieval.Options{K: all}},
+		{fmt.Sprintf("4-bit, merged K=%d, int8 refine R=%d, ESU on int8", all, 2*all), 4,
+			retrieval.Options{K: all, Shortlist: 2 * all, Refine: retrieval.FromInt8, ESU: retrieval.FromInt8}},
+		{fmt.Sprintf("8-bit, per head K=%d, ESU on decoded codes", k), 8, retrieval.Options{Heads: retrieval.PerHead}},
+	}
+}
+
+// storeRanker ranks a case's candidates through retrieval.Ranker over the case's store.
+type storeRanker struct {
+	sd     *studyData
+	stores map[int32]*retrieval.Store
+	r      *retrieval.Ranker
+	opt    retrieval.Options
+	cands  []retrieval.Candidate
+}
+
+func (a *storeRanker) Score(dst []float32, c *eval.Case, items []int32) (int, error) {
+	a.cands = a.cands[:0]
+	for _, it := range items {
+		a.cands = append(a.cands, retrieval.Candidate{Query: c.Target.Query, Kind: c.Target.Kind, Item: &a.sd.items[it]})
+	}
+	res, err := a.r.Rank(a.stores[c.User], a.cands, a.opt)
+	if err != nil {
+		return 0, err
+	}
+	copy(dst, res.Scores)
+	return 0, nil
+}
+
+// rankingStudy evaluates the model's exact ranking and every approximate variant on the same
+// cases and candidates.
+func rankingStudy(ctx context.Context, sd *studyData, workers int, rep *studyReport) error {
+	exact, err := eval.Evaluate(ctx, sd.cases, sd.cands, workers, func() (eval.Ranker, error) {
+		return eval.NewModelRanker(sd.m, baseline.Strategy{Kind: baseline.GSU}, sd.items)
+	}, nil)
+	if err != nil {
+		return err
+	}
+	at10 := slices.Index(exact.Ks, 10)
+	row := func(name string, r eval.Report) rankingRow {
+		return rankingRow{Dataset: sd.name, Variant: name, Cases: r.Cases, HIT10: r.HIT[at10], NDCG10: r.NDCG[at10],
+			MRR: r.MRR, DeltaRel: (r.NDCG[at10] - exact.NDCG[at10]) / exact.NDCG[at10], EventsRd: r.MeanEventsRead}
+	}
+	rep.Ranking = append(rep.Ranking, row("exact (the model's GSU over float32 vectors)", exact))
+	for _, v := range rankingVariants(sd.m) {
+		stores, codec := sd.stores4, sd.c4
+		if v.bits == 8 {
+			stores, codec = sd.stores8, sd.c8
+		}
+		r, err := eval.Evaluate(ctx, sd.cases, sd.cands, workers, func() (eval.Ranker, error) {
+			return &storeRanker{sd: sd, stores: stores, r: retrieval.NewRanker(codec), opt: v.opt}, nil
+		}, nil)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", sd.name, v.name, err)
+		}
+		rep.Ranking = append(rep.Ranking, row(v.name, r))
+	}
+	return nil
+}
+
+// recallHistory is one history in all its forms and the targets retrieved from it.
+type recallHistory struct {
+	h       *model.History // event vectors s_j
+	hq      *model.History // query parts u_query(j), for exactly weighted scores
+	s4, s8  *retrieval.Store
+	targets [][]float32
+}
+
+// encodeHistory encodes events into a recallHistory's vectors and stores.
+func encodeHistory(m *model.Model, c4, c8 *retrieval.Codec, items []data.Item, evs []data.Event) (*recallHistory, error) {
+	d := m.Dim()
+	rh := &recallHistory{h: m.NewHistory(len(evs)), hq: m.NewHistory(len(evs)),
+		s4: retrieval.NewStore(c4, retrieval.StoreOptions{Int8: true}), s8: retrieval.NewStore(c8, retrieval.StoreOptions{})}
+	rh.s4.Reserve(len(evs))
+	rh.s8.Reserve(len(evs))
+	enc := model.NewEncoder(m)
+	parts := make([]float32, model.NumParts*d)
+	s := make([]float32, d)
+	for _, e := range evs {
+		if err := enc.EventParts(parts, e.Query, e.Kind, &items[e.Item]); err != nil {
+			return nil, err
+		}
+		// Summed in part order, as model.Encoder.EventVector sums.
+		copy(s, parts[:d])
+		for p := 1; p < model.NumParts; p++ {
+			kernels.Axpy(1, parts[p*d:(p+1)*d], s)
+		}
+		if err := errors.Join(rh.h.Append(s), rh.hq.Append(parts[:d]), rh.s4.AppendParts(parts, e.Time, e.Kind),
+			rh.s8.AppendParts(parts, e.Time, e.Kind)); err != nil {
+			return nil, err
+		}
+	}
+	return rh, nil
+}
+
+// recallVariant is one approximate retrieval compared with an exact one.
+type recallVariant struct {
+	name       string
+	definition string
+	bits       int
+	opt        retrieval.Options
+	exact      retrieval.Options
+	weights    []float32 // per part, for the exactly weighted reference; nil for plain scores
+}
+
+func recallVariants(m *model.Model) []recallVariant {
+	cfg := m.Config()
+	var vs []recallVariant
+	merged := "merged heads: top K of Σ_h a_h(j)"
+	for _, k := range []int{50, 100} {
+		r := shortlistFactor * k
+		exact := retrieval.Options{K: k}
+		vs = append(vs,
+			recallVariant{"4-bit", merged, 4, retrieval.Options{K: k}, exact, nil},
+			recallVariant{fmt.Sprintf("4-bit + refine from codes, R=%d", r), merged, 4, retrieval.Options{K: k, Shortlist: r}, exact, nil},
+			recallVariant{fmt.Sprintf("4-bit + refine from int8, R=%d", r), merged, 4,
+				retrieval.Options{K: k, Shortlist: r, Refine: retrieval.FromInt8}, exact, nil},
+			recallVariant{"8-bit", merged, 8, retrieval.Options{K: k}, exact, nil},
+		)
+	}
+	perHead := fmt.Sprintf("per head: union of each head's top %d (the model's GSU)", cfg.TopK)
+	exactPH := retrieval.Options{Heads: retrieval.PerHead}
+	all := cfg.Heads * cfg.TopK
+	vs = append(vs,
+		recallVariant{"4-bit per head", perHead, 4, retrieval.Options{Heads: retrieval.PerHead}, exactPH, nil},
+		recallVariant{fmt.Sprintf("4-bit per head + refine from int8, R=%d", shortlistFactor*cfg.TopK), perHead, 4,
+			retrieval.Options{Heads: retrieval.PerHead, Shortlist: shortlistFactor * cfg.TopK, Refine: retrieval.FromInt8}, exactPH, nil},
+		recallVariant{fmt.Sprintf("exact merged, K=%d", all), perHead + ", by merged retrieval", 0,
+			retrieval.Options{K: all}, exactPH, nil},
+		recallVariant{fmt.Sprintf("4-bit merged + refine from int8, K=%d, R=%d", all, 2*all), perHead + ", by merged retrieval", 4,
+			retrieval.Options{K: all, Shortlist: 2 * all, Refine: retrieval.FromInt8}, exactPH, nil},
+	)
+	for _, wq := range []float32{2, 0.5} {
+		w := []float32{wq, 1, 1, 1, 1}
+		def := fmt.Sprintf("merged, query part weighted %g", wq)
+		vs = append(vs,
+			recallVariant{"4-bit", def, 4, retrieval.Options{K: 100, Weights: w}, retrieval.Options{K: 100}, w},
+			recallVariant{"4-bit + refine from int8, R=400", def, 4,
+				retrieval.Options{K: 100, Shortlist: 400, Refine: retrieval.FromInt8, Weights: w}, retrieval.Options{K: 100}, w},
+		)
+	}
+	return vs
+}
+
+// recallAccumulator sums the recall of one variant over targets.
+type recallAccumulator struct {
+	strict, tie float64
+	hasTie      bool
+	n, events   int
+}
+
+// recallScratch holds the buffers of exact scoring.
+type recallScratch struct {
+	m        *model.Model
+	gq, q    []float32
+	scores   []float32 // q̄·s_j
+	qscores  []float32 // q̄·u_query(j)
+	weighted []float32
+	idx      []int32
+	exact    []int32
+}
+
+func newRecallScratch(m *model.Model) *recallScratch {
+	cfg := m.Config()
+	return &recallScratch{m: m, gq: make([]float32, cfg.Heads*cfg.Dim), q: make([]float32, cfg.Dim)}
+}
+
+// run adds the recall of every variant for every target of rh to acc.
+func (rs *recallScratch) run(rh *recallHistory, vs []recallVariant, r4, r8, rx *retrieval.Ranker, acc []recallAccumulator) error {
+	d, n := rs.m.Dim(), rh.h.Len()
+	rs.scores = slices.Grow(rs.scores[:0], n)[:n]
+	rs.qscores = slices.Grow(rs.qscores[:0], n)[:n]
+	rs.weighted = slices.Grow(rs.weighted[:0], n)[:n]
+	for _, t := range rh.targets {
+		if err := rs.m.GSUQueries(rs.gq, t); err != nil {
+			return err
+		}
+		copy(rs.q, rs.gq[:d])
+		for h := 1; h < len(rs.gq)/d; h++ {
+			kernels.Axpy(1, rs.gq[h*d:(h+1)*d], rs.q)
+		}
+		kernels.MatVec(rs.scores, rh.h.Vectors(), rs.q)
+		kernels.MatVec(rs.qscores, rh.hq.Vectors(), rs.q)
+		for i, v := range vs {
+			strict, tie, hasTie, err := rs.compare(rh, t, v, r4, r8, rx)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			a := &acc[i]
+			a.strict += strict
+			a.tie += tie
+			a.hasTie = hasTie
+			a.n++
+			a.events += n
+		}
+	}
+	return nil
+}
+
+// compare retrieves for target t exactly and by variant v and returns the fraction of the exact
+// set the approximate one holds, and, for merged definitions, the tie-aware fraction: retrieved
+// events whose exact score reaches the exact K-th best (events with equal vectors, such as a
+// repeated item, are interchangeable).
+func (rs *recallScratch) compare(rh *recallHistory, t []float32, v recallVariant, r4, r8, rx *retrieval.Ranker) (strict, tie float64, hasTie bool, err error) {
+	var exact []int32
+	var ref []float32
+	switch {
+	case v.weights != nil:
+		w := v.weights[model.PartQuery] - 1
+		for j, x := range rs.scores {
+			rs.weighted[j] = x + w*rs.qscores[j]
+		}
+		ref = rs.weighted
+		rs.idx = fastscan.TopKFloat(ref, min(v.exact.K, len(ref)), rs.idx)
+		exact = rs.idx
+	default:
+		if exact, err = rx.RetrieveExact(rh.h, t, v.exact); err != nil {
+			return 0, 0, false, err
+		}
+		if v.exact.Heads == retrieval.MergedHeads {
+			ref = rs.scores
+		}
+	}
+	rs.exact = append(rs.exact[:0], exact...)
+	slices.Sort(rs.exact)
+	kth := float32(math.Inf(1))
+	for _, j := range rs.exact {
+		if ref != nil {
+			kth = min(kth, ref[j])
+		}
+	}
+	var got []int32
+	switch v.bits {
+	case 0:
+		got, err = rx.RetrieveExact(rh.h, t, v.opt)
+	case 8:
+		got, err = r8.Retrieve(rh.s8, t, v.opt)
+	default:
+		got, err = r4.Retrieve(rh.s4, t, v.opt)
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	hits, ties := 0, 0
+	for _, j := range got {
+		if _, ok := slices.BinarySearch(rs.exact, j); ok {
+			hits++
+		}
+		if ref != nil && ref[j] >= kth {
+			ties++
+		}
+	}
+	e := float64(len(rs.exact))
+	return float64(hits) / e, float64(min(ties, len(rs.exact))) / e, ref != nil, nil
+}
+
+// addRecall appends one row per variant.
+func (rep *studyReport) addRecall(dataset string, vs []recallVariant, acc []recallAccumulator) {
+	for i, v := range vs {
+		a := acc[i]
+		if a.n == 0 {
+			continue
+		}
+		k := v.exact.K
+		row := recallRow{Dataset: dataset, L: float64(a.events) / float64(a.n), Definition: v.definition,
+			Variant: v.name, K: k, Recall: a.strict / float64(a.n), Targets: a.n}
+		if a.hasTie {
+			row.TieAware = a.tie / float64(a.n)
+		}
+		rep.Recall = append(rep.Recall, row)
+	}
+}
+
+// recallMovieLens compares retrieval on every ml-100k test history longer than the variant's
+// K (shorter ones are kept whole by both), for the case's positive and first negatives.
+func recallMovieLens(sd *studyData, rep *studyReport) error {
+	vs := recallVariants(sd.m)
+	acc := make([]recallAccumulator, len(vs))
+	rs := newRecallScratch(sd.m)
+	r4, r8, rx := retrieval.NewRanker(sd.c4), retrieval.NewRanker(sd.c8), retrieval.NewRanker(sd.c4)
+	enc := model.NewEncoder(sd.m)
+	minK := 50
+	for ci, c := range sd.cases {
+		if len(c.History) <= minK {
+			continue
+		}
+		rh, err := encodeHistory(sd.m, sd.c4, sd.c8, sd.items, c.History)
+		if err != nil {
+			return err
+		}
+		items := append([]int32{sd.cands.Cases[ci].Positive}, sd.cands.Cases[ci].Negatives[:recallTargets-1]...)
+		for _, it := range items {
+			t := make([]float32, sd.m.Dim())
+			if err := enc.EventVector(t, c.Target.Query, c.Target.Kind, &sd.items[it]); err != nil {
+				return err
+			}
+			rh.targets = append(rh.targets, t)
+		}
+		// Only variants whose retrieval can differ from keeping everything count.
+		var keep []recallVariant
+		var keepAcc []recallAccumulator
+		var at []int
+		for i, v := range vs {
+			if len(c.History) > retrievedAtMost(sd.m, v.exact) {
+				keep, keepAcc, at = append(keep, v), append(keepAcc, recallAccumulator{}), append(at, i)
+			}
+		}
+		if err := rs.run(rh, keep, r4, r8, rx, keepAcc); err != nil {
+			return err
+		}
+		for j, i := range at {
+			acc[i].strict += keepAcc[j].strict
+			acc[i].tie += keepAcc[j].tie
+			acc[i].hasTie = keepAcc[j].hasTie
+			acc[i].n += keepAcc[j].n
+			acc[i].events += keepAcc[j].events
+		}
+	}
+	rep.addRecall(sd.name+" (histories longer than K)", vs, acc)
+	return nil
+}
+
+// retrievedAtMost is the most events an exact retrieval keeps: K, or the model's TopK per head.
+func retrievedAtMost(m *model.Model, opt retrieval.Options) int {
+	if opt.Heads == retrieval.PerHead {
+		return m.Config().TopK
+	}
+	return opt.K
+}
+
+// longHistory is one generated user's history of a fixed length.
+type longHistory struct {
+	sd *studyData
+	*recallHistory
+}
+
+// newLongHistory encodes synth.LongUser's history of n events over the ranking set's catalogue,
+// with targets: half items of the user's own events, half any items, each under the query and
+// kind of one of the user's events.
+func newLongHistory(sd *studyData, n, targets int) (*longHistory, error) {
+	c := synth.DefaultConfig()
+	d, err := synth.LongUser(c.Seed, c.Items, n)
+	if err != nil {
+		return nil, err
+	}
+	evs := d.Users[0].Events
+	rh, err := encodeHistory(sd.m, sd.c4, sd.c8, sd.items, evs)
+	if err != nil {
+		return nil, err
+	}
+	rng := mrand.New(mrand.NewPCG(studySeed, uint64(n)))
+	enc := model.NewEncoder(sd.m)
+	for i := range targets {
+		e := evs[rng.IntN(len(evs))]
+		item := evs[rng.IntN(len(evs))].Item
+		if i%2 == 1 {
+			item = int32(rng.IntN(len(sd.items)))
+		}
+		t := make([]float32, sd.m.Dim())
+		if err := enc.EventVector(t, e.Query, e.Kind, &sd.items[item]); err != nil {
+			return nil, err
+		}
+		rh.targets = append(rh.targets, t)
+	}
+	return &longHistory{sd: sd, recallHistory: rh}, nil
+}
+
+func (lh *longHistory) recall(rep *studyReport) error {
+	vs := recallVariants(lh.sd.m)
+	acc := make([]recallAccumulator, len(vs))
+	rs := newRecallScratch(lh.sd.m)
+	r4, r8, rx := retrieval.NewRanker(lh.sd.c4), retrieval.NewRanker(lh.sd.c8), retrieval.NewRanker(lh.sd.c4)
+	if err := rs.run(lh.recallHistory, vs, r4, r8, rx, acc); err != nil {
+		return err
+	}
+	rep.addRecall(fmt.Sprintf("generated, L=%d", lh.h.Len()), vs, acc)
+	return nil
+}
+
+// bytesStudy reports what a store keeps per event, and its whole binary form over L.
+func bytesStudy(lh *longHistory, rep *studyReport) {
+	n := float64(lh.h.Len())
+	for _, s := range []struct {
+		name  string
+		store *retrieval.Store
+		int8  bool
+	}{
+		{"4-bit codes (" + describeCodec(lh.sd.c4) + "), time, kind", lh.s4, false},
+		{"4-bit codes, time, kind, int8 copy", lh.s4, true},
+		{"8-bit codes (" + describeCodec(lh.sd.c8) + "), time, kind", lh.s8, false},
+	} {
+		per := s.store.BytesPerEvent()
+		b, _ := s.store.MarshalBinary()
+		measured := float64(len(b)) / n
+		if s.store.Options().Int8 && !s.int8 {
+			per -= lh.sd.m.Dim() + 4
+			measured -= float64(lh.sd.m.Dim() + 4)
+		}
+		rep.Bytes = append(rep.Bytes, bytesRow{Store: s.name, Bytes: per, Measured: measured})
+	}
+	rep.Bytes = append(rep.Bytes, bytesRow{Store: "float32 event vector (exact), for comparison", Bytes: 4 * lh.sd.m.Dim(),
+		Measured: float64(4 * lh.sd.m.Dim())})
+}
+
+// gsuVariant is one retrieval timed for speed.
+type gsuVariant struct {
+	name  string
+	exact bool
+	bits  int
+	opt   retrieval.Options
+}
+
+func gsuVariants() []gsuVariant {
+	return []gsuVariant{
+		{"exact f32, merged heads, K=100", true, 0, retrieval.Options{K: 100}},
+		{"exact f32, per head (the model's GSU)", true, 0, retrieval.Options{Heads: retrieval.PerHead}},
+		{"8-bit ADC, K=100", false, 8, retrieval.Options{K: 100}},
+		{"4-bit fast scan, K=100", false, 4, retrieval.Options{K: 100}},
+		{"4-bit + refine from codes, R=400", false, 4, retrieval.Options{K: 100, Shortlist: 400}},
+		{"4-bit + refine from int8, R=400", false, 4, retrieval.Options{K: 100, Shortlist: 400, Refine: retrieval.FromInt8}},
+		{"4-bit per head", false, 4, retrieval.Options{Heads: retrieval.PerHead}},
+	}
+}
+
+// nativeSpeed times every GSU variant natively, one target per call.
+func (lh *longHistory) nativeSpeed(rep *studyReport) error {
+	r4, r8 := retrieval.NewRanker(lh.sd.c4), retrieval.NewRanker(lh.sd.c8)
+	var rows []speedRow
+	for _, v := range gsuVariants() {
+		i := 0
+		took, err := timeCalls(func() error {
+			t := lh.targets[i%len(lh.targets)]
+			i++
+			var err error
+			switch {
+			case v.exact:
+				_, err = r4.RetrieveExact(lh.h, t, v.opt)
+			case v.bits == 8:
+				_, err = r8.Retrieve(lh.s8, t, v.opt)
+			default:
+				_, err = r4.Retrieve(lh.s4, t, v.opt)
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		rows = append(rows, speedRow{Where: "native", L: lh.h.Len(), Variant: v.name, Micros: micros(took)})
+	}
+	rep.Speed = append(rep.Speed, speedRatios(rows)...)
+	return nil
+}
+
+// speedRatios fills in each row's speed-up over the two exact variants, the first two rows.
+func speedRatios(rows []speedRow) []speedRow {
+	for i := range rows {
+		rows[i].VsExactMerged = rows[0].Micros / rows[i].Micros
+		rows[i].VsExactPerHead = rows[1].Micros / rows[i].Micros
+	}
+	return rows
+}
+
+// timeCalls runs f in batches of n calls, n doubled until a batch lasts minBatchDuration, and
+// returns the lowest mean time per call over timingBatches batches: the least disturbed
+// estimate on a shared machine.
+func timeCalls(f func() error) (time.Duration, error) {
+	for range 3 {
+		if err := f(); err != nil {
+			return 0, err
+		}
+	}
+	n := 1
+	for {
+		start := time.Now()
+		for range n {
+			if err := f(); err != nil {
+				return 0, err
+			}
+		}
+		if took := time.Since(start); took >= minBatchDuration {
+			break
+		}
+		n *= 2
+	}
+	best := time.Duration(math.MaxInt64)
+	for range timingBatches {
+		start := time.Now()
+		for range n {
+			if err := f(); err != nil {
+				return 0, err
+			}
+		}
+		best = min(best, time.Since(start)/time.Duration(n))
+	}
+	return best, nil
+}
+
+func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
+// wasmStudy times the GSU variants and the 4-bit kernel inside wasm, under wazero's compiler,
+// with the reference kernels in the same runtime.
+func wasmStudy(ctx context.Context, f studyFlags, sd *studyData, long []*longHistory, rep *studyReport, logf func(string, ...any)) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	kernelsPath := f.kernels
+	if kernelsPath == "" {
+		dir, err := os.MkdirTemp("", "seminar-study")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		kernelsPath = filepath.Join(dir, "seminar-kernels.wasm")
+		build := exec.CommandContext(ctx, "go", "build", "-buildmode=c-shared", "-o", kernelsPath, "./cmd/seminar-kernels")
+		build.Dir = root
+		build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOEXPERIMENT=simd")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("building the kernels module: %w\n%s", err, out)
+		}
+	}
+	refPath := f.reference
+	if refPath == "" {
+		refPath = filepath.Join(root, "..", "shared", "reference", "fastscan_ref.wasm")
+	}
+	ours, err := os.ReadFile(kernelsPath)
+	if err != nil {
+		return err
+	}
+	refBin, err := os.ReadFile(refPath)
+	if err != nil {
+		return err
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithMemoryLimitPages(wasmMemoryPages))
+	defer rt.Close(ctx)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		return err
+	}
+	mod, err := rt.InstantiateWithConfig(ctx, ours, wazero.NewModuleConfig().WithName("seminar-kernels").
+		WithStartFunctions("_initialize").WithSysNanotime().WithSysWalltime().WithRandSource(rand.Reader).
+		WithStderr(os.Stderr))
+	if err != nil {
+		return fmt.Errorf("seminar-kernels: %w", err)
+	}
+	ref, err := rt.InstantiateWithConfig(ctx, refBin, wazero.NewModuleConfig().WithName("fastscan_ref"))
+	if err != nil {
+		return fmt.Errorf("fastscan_ref: %w", err)
+	}
+	w := &wasmModules{ctx: ctx, ours: mod, ref: ref}
+	for _, lh := range long {
+		logf("wasm: GSU variants at %d events", lh.h.Len())
+		if err := w.gsu(sd, lh, rep); err != nil {
+			return err
+		}
+	}
+	for _, n := range studyLengths {
+		for _, m := range []int{16, sd.c4.CodesPerEvent()} {
+			logf("wasm: 4-bit kernels, %d events × %d sub-quantizers", n, m)
+			if err := w.kernels(n, m, rep); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type wasmModules struct {
+	ctx       context.Context
+	ours, ref api.Module
+}
+
+// call calls an export with args and returns its first result (0 if none).
+func (w *wasmModules) call(mod api.Module, name string, args ...uint64) (uint64, error) {
+	fn := mod.ExportedFunction(name)
+	if fn == nil {
+		return 0, fmt.Errorf("%s has no export %s", mod.Name(), name)
+	}
+	res, err := fn.Call(w.ctx, args...)
+	if err != nil || len(res) == 0 {
+		return 0, err
+	}
+	return res[0], nil
+}
+
+// put copies b into a new buffer of the kernels module and returns its address.
+func (w *wasmModules) put(b []byte) (uint32, error) {
+	p, err := w.call(w.ours, "alloc", uint64(len(b)))
+	if err != nil {
+		return 0, err
+	}
+	if p == 0 || !w.ours.Memory().Write(uint32(p), b) {
+		return 0, fmt.Errorf("seminar-kernels: cannot place %d bytes", len(b))
+	}
+	return uint32(p), nil
+}
+
+// ourError reads the kernels module's last error message.
+func (w *wasmModules) ourError() error {
+	p, _ := w.call(w.ours, "error_message")
+	n, _ := w.call(w.ours, "error_length")
+	b, _ := w.ours.Memory().Read(uint32(p), uint32(n))
+	return fmt.Errorf("seminar-kernels: %s", b)
+}
+
+// timed returns a call of fn with args, for timeCalls: it goes through CallWithStack so that
+// the host adds no allocation to what is timed.
+func (w *wasmModules) timed(mod api.Module, name string, args ...uint64) (func() error, error) {
+	fn := mod.ExportedFunction(name)
+	if fn == nil {
+		return nil, fmt.Errorf("%s has no export %s", mod.Name(), name)
+	}
+	stack := make([]uint64, max(len(args), len(fn.Definition().ResultTypes())))
+	return func() error {
+		copy(stack, args)
+		if err := fn.CallWithStack(w.ctx, stack); err != nil {
+			return err
+		}
+		if len(fn.Definition().ResultTypes()) > 0 && int32(stack[0]) < 0 {
+			return w.ourError()
+		}
+		return nil
+	}, nil
+}
+
+// gsu loads lh into the kernels module and times every GSU variant there.
+func (w *wasmModules) gsu(sd *studyData, lh *longHistory, rep *studyReport) error {
+	c4, err := sd.c4.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	c8, err := sd.c8.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	mf, err := modelfile.Marshal(sd.m, map[string][]byte{retrieval.Section: c4, section8: c8})
+	if err != nil {
+		return err
+	}
+	s4, err := lh.s4.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	s8, err := lh.s8.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	hist := floatBytes(lh.h.Vectors())
+	var ptrs []uint64
+	for _, b := range [][]byte{mf, s4, s8, hist} {
+		p, err := w.put(b)
+		if err != nil {
+			return err
+		}
+		ptrs = append(ptrs, uint64(p), uint64(len(b)))
+	}
+	if st, err := w.call(w.ours, "load", ptrs...); err != nil {
+		return err
+	} else if int32(st) != 0 {
+		return w.ourError()
+	}
+	targets := make([]uint64, len(lh.targets))
+	for i, t := range lh.targets {
+		p, err := w.put(floatBytes(t))
+		if err != nil {
+			return err
+		}
+		targets[i] = uint64(p)
+	}
+	var rows []speedRow
+	for _, v := range gsuVariants() {
+		exact := uint64(0)
+		if v.exact {
+			exact = 1
+		}
+		calls := make([]func() error, len(targets))
+		for i, t := range targets {
+			if calls[i], err = w.timed(w.ours, "gsu", t, exact, uint64(v.bits), uint64(v.opt.Heads), uint64(v.opt.K),
+				uint64(v.opt.Shortlist), uint64(v.opt.Refine)); err != nil {
+				return err
+			}
+		}
+		i := 0
+		took, err := timeCalls(func() error {
+			i++
+			return calls[i%len(calls)]()
+		})
+		if err != nil {
+			return fmt.Errorf("wasm %s: %w", v.name, err)
+		}
+		rows = append(rows, speedRow{Where: "wasm", L: lh.h.Len(), Variant: v.name, Micros: micros(took)})
+	}
+	rep.Speed = append(rep.Speed, speedRatios(rows)...)
+	return nil
+}
+
+// kernels times the project's Scan4 and ScanMulti4 and the reference's scan4 over the same n
+// events of m random 4-bit codes and the same random table, each in its own layout, and checks
+// both against the plain sums.
+func (w *wasmModules) kernels(n, m int, rep *studyReport) error {
+	rng := mrand.New(mrand.NewPCG(studySeed, uint64(n*m)))
+	codes := make([]byte, n*m)
+	for i := range codes {
+		codes[i] = byte(rng.IntN(16))
+	}
+	const tables = 8
+	luts := make([]byte, tables*16*m)
+	for i := range luts {
+		luts[i] = byte(rng.IntN(256))
+	}
+	lut := luts[:16*m]
+	want := make([]uint16, n)
+	for j := range want {
+		for c := range m {
+			want[j] += uint16(lut[16*c+int(codes[j*m+c])])
+		}
+	}
+
+	// The project's kernel: 32-event blocks (fastscan.PackCodes4).
+	packed := make([]byte, fastscan.PackedLen4(n, m))
+	if err := fastscan.PackCodes4(packed, codes, n, m); err != nil {
+		return err
+	}
+	nb := fastscan.Blocks(n)
+	var ptr [4]uint32
+	var err error
+	for i, size := range []int{len(luts), len(packed), 2 * nb * fastscan.BlockSize, 2 * tables * nb * fastscan.BlockSize} {
+		if ptr[i], err = w.put(make([]byte, size)); err != nil {
+			return err
+		}
+	}
+	if !w.ours.Memory().Write(ptr[0], luts) || !w.ours.Memory().Write(ptr[1], packed) {
+		return errors.New("seminar-kernels: cannot write the kernel inputs")
+	}
+	scan, err := w.timed(w.ours, "scan4", uint64(ptr[0]), uint64(ptr[1]), uint64(nb), uint64(m), uint64(ptr[2]))
+	if err != nil {
+		return err
+	}
+	ours, err := timeCalls(scan)
+	if err != nil {
+		return err
+	}
+	out, _ := w.ours.Memory().Read(ptr[2], uint32(2*n))
+	oursOK := equalSums(out, want)
+	multi, err := w.timed(w.ours, "scan_multi4", uint64(ptr[0]), tables, uint64(ptr[1]), uint64(nb), uint64(m), uint64(ptr[3]))
+	if err != nil {
+		return err
+	}
+	multiTook, err := timeCalls(multi)
+	if err != nil {
+		return err
+	}
+	out, _ = w.ours.Memory().Read(ptr[3], uint32(2*n))
+	multiOK := equalSums(out, want)
+
+	// The reference: 16-event blocks, laid out in its 32 MiB scratch area.
+	base, err := w.call(w.ref, "base")
+	if err != nil {
+		return err
+	}
+	refNB := (n + 15) / 16
+	refCodes := make([]byte, refNB*m/2*16)
+	for j := range n {
+		b, lane := j/16, j%16
+		for p := 0; p < m/2; p++ {
+			refCodes[(b*(m/2)+p)*16+lane] = codes[j*m+2*p] | codes[j*m+2*p+1]<<4
+		}
+	}
+	lutAt := uint32(base)
+	codesAt := lutAt + uint32(align16(len(lut)))
+	outAt := codesAt + uint32(align16(len(refCodes)))
+	if !w.ref.Memory().Write(lutAt, lut) || !w.ref.Memory().Write(codesAt, refCodes) {
+		return errors.New("fastscan_ref: cannot write the kernel inputs")
+	}
+	refScan, err := w.timed(w.ref, "scan4", uint64(lutAt), uint64(codesAt), uint64(refNB), uint64(m), uint64(outAt))
+	if err != nil {
+		return err
+	}
+	refTook, err := timeCalls(refScan)
+	if err != nil {
+		return err
+	}
+	out, _ = w.ref.Memory().Read(outAt, uint32(2*n))
+	refOK := equalSums(out, want)
+
+	lookups := float64(n * m)
+	rep.Kernels = append(rep.Kernels,
+		kernelRow{L: n, M: m, Kernel: "reference scan4 (clang -O3 -msimd128)", Micros: micros(refTook),
+			GLookups: lookups / refTook.Seconds() / 1e9, VsReference: 1, MatchesNaive: refOK},
+		kernelRow{L: n, M: m, Kernel: "fastscan.Scan4", Micros: micros(ours),
+			GLookups: lookups / ours.Seconds() / 1e9, VsReference: refTook.Seconds() / ours.Seconds(), MatchesNaive: oursOK},
+		kernelRow{L: n, M: m, Kernel: fmt.Sprintf("fastscan.ScanMulti4, %d tables (per table)", tables),
+			Micros: micros(multiTook / tables), GLookups: tables * lookups / multiTook.Seconds() / 1e9,
+			VsReference: tables * refTook.Seconds() / multiTook.Seconds(), MatchesNaive: multiOK},
+	)
+	return nil
+}
+
+func align16(n int) int { return (n + 15) &^ 15 }
+
+// equalSums reports whether out holds the little-endian uint16 sums want.
+func equalSums(out []byte, want []uint16) bool {
+	if len(out) < 2*len(want) {
+		return false
+	}
+	for j, v := range want {
+		if binary.LittleEndian.Uint16(out[2*j:]) != v {
+			return false
+		}
+	}
+	return true
+}
+
+func floatBytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
+	}
+	return b
+}
+
+// repoRoot is the folder of the module's go.mod, found upwards from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			bytes.Contains(b, []byte("module github.com/seminar-ranker/seminar\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("not inside the seminar repository: run the study from it")
+		}
+		dir = parent
+	}
+}
+
+// judge states each target of the study met or missed, with the measured figure.
+func (rep *studyReport) judge() {
+	add := func(target, measured string, met bool) {
+		rep.Targets = append(rep.Targets, studyTarget{Target: target, Measured: measured, Met: met})
+	}
+	l4 := fmt.Sprintf("generated, L=%d", studyLengths[0])
+	recall := func(variant string) (float64, bool) {
+		for _, r := range rep.Recall {
+			if r.Dataset == l4 && r.K == 100 && r.Variant == variant && strings.HasPrefix(r.Definition, "merged heads") {
+				return r.Recall, true
+			}
+		}
+		return 0, false
+	}
+	for _, v := range []struct{ variant, store string }{
+		{"4-bit + refine from int8, R=400", "with the int8 copy"},
+		{"4-bit + refine from codes, R=400", "codes only"},
+		{"4-bit", "codes only"},
+	} {
+		if r, ok := recall(v.variant); ok {
+			add(fmt.Sprintf("recall@100 ≥ 0.95 vs exact f32 at L = 10^4 (merged heads; %s; %s)", v.variant, v.store),
+				fmt.Sprintf("%.3f", r), r >= 0.95)
+		}
+	}
+	for _, r := range rep.Ranking {
+		if strings.HasPrefix(r.Variant, "exact") {
+			continue
+		}
+		add(fmt.Sprintf("NDCG@10 falls ≤ 1%% relative to exact (%s; %s)", r.Dataset, r.Variant),
+			fmt.Sprintf("%+.2f%% (%.4f)", 100*r.DeltaRel, r.NDCG10), r.DeltaRel >= -0.01)
+	}
+	for _, b := range rep.Bytes {
+		if strings.HasPrefix(b.Store, "float32") {
+			continue
+		}
+		add("≤ 40 bytes per stored event ("+b.Store+")", fmt.Sprintf("%d B (%.2f B serialized)", b.Bytes, b.Measured),
+			b.Bytes <= 40)
+	}
+	for _, s := range rep.Speed {
+		if s.Where != "wasm" || s.L != studyLengths[0] || !strings.HasPrefix(s.Variant, "4-bit") {
+			continue
+		}
+		add("inside wasm the 4-bit GSU is ≥ 10× faster than the exact f32 GSU, L = 10^4 ("+s.Variant+
+			", against merged exact f32 with the same K)", fmt.Sprintf("%.1f×", s.VsExactMerged), s.VsExactMerged >= 10)
+		add("inside wasm the 4-bit GSU is ≥ 10× faster than the exact f32 GSU, L = 10^4 ("+s.Variant+
+			", against the model's exact per-head GSU)", fmt.Sprintf("%.1f×", s.VsExactPerHead), s.VsExactPerHead >= 10)
+	}
+	for _, k := range rep.Kernels {
+		if k.Kernel != "fastscan.Scan4" {
+			continue
+		}
+		add(fmt.Sprintf("our scan kernel reaches ≥ 1.0× the reference's lookups per second (L = %d, m = %d)", k.L, k.M),
+			fmt.Sprintf("%.2f× (%.2f G lookups/s)", k.VsReference, k.GLookups), k.VsReference >= 1)
+	}
+}
+
+// text renders the report as tables.
+func (rep *studyReport) text() string {
+	var b strings.Builder
+	section := func(title string) { b.WriteString("\n## " + title + "\n\n") }
+	section("Setup")
+	for _, s := range rep.Setup {
+		fmt.Fprintf(&b, "- %s: model %s; 4-bit codec %s; 8-bit codec %s. %s\n", s.Dataset, s.Model, s.Codec4, s.Codec8, s.Data)
+	}
+	fmt.Fprintf(&b, "- machine: %s/%s, %d CPUs, %s; fastscan SIMD natively: %v\n", rep.Machine.GOOS, rep.Machine.GOARCH,
+		rep.Machine.CPUs, rep.Machine.GoVersion, rep.Machine.FastScanSIMDNative)
+	section("Bytes per stored event")
+	rows := [][]string{{"store", "bytes/event", "serialized/event"}}
+	for _, r := range rep.Bytes {
+		rows = append(rows, []string{r.Store, fmt.Sprint(r.Bytes), fmt.Sprintf("%.2f", r.Measured)})
+	}
+	writeTable(&b, rows)
+	section("Recall of the approximate GSU against the exact float32 GSU")
+	rows = [][]string{{"data", "mean L", "definition", "variant", "K", "recall", "tie-aware", "targets"}}
+	for _, r := range rep.Recall {
+		tie := "–"
+		if r.TieAware > 0 {
+			tie = fmt.Sprintf("%.3f", r.TieAware)
+		}
+		k := fmt.Sprint(r.K)
+		if r.K == 0 {
+			k = "per head"
+		}
+		rows = append(rows, []string{r.Dataset, fmt.Sprintf("%.0f", r.L), r.Definition, r.Variant, k,
+			fmt.Sprintf("%.3f", r.Recall), tie, fmt.Sprint(r.Targets)})
+	}
+	writeTable(&b, rows)
+	section("Ranking metrics with approximate against exact retrieval")
+	rows = [][]string{{"data", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change"}}
+	for _, r := range rep.Ranking {
+		rows = append(rows, []string{r.Dataset, r.Variant, fmt.Sprint(r.Cases), fmt.Sprintf("%.4f", r.HIT10),
+			fmt.Sprintf("%.4f", r.NDCG10), fmt.Sprintf("%.4f", r.MRR), fmt.Sprintf("%+.2f%%", 100*r.DeltaRel)})
+	}
+	writeTable(&b, rows)
+	section("GSU speed per target (one run; lowest mean of 5 batches)")
+	rows = [][]string{{"where", "L", "GSU", "µs", "vs exact merged", "vs exact per head"}}
+	for _, r := range rep.Speed {
+		rows = append(rows, []string{r.Where, fmt.Sprint(r.L), r.Variant, fmt.Sprintf("%.1f", r.Micros),
+			fmt.Sprintf("%.2f×", r.VsExactMerged), fmt.Sprintf("%.2f×", r.VsExactPerHead)})
+	}
+	writeTable(&b, rows)
+	if len(rep.Kernels) > 0 {
+		section("4-bit scan kernel against the reference, inside wasm (wazero compiler)")
+		rows = [][]string{{"L", "m", "kernel", "µs", "G lookups/s", "vs reference", "sums correct"}}
+		for _, r := range rep.Kernels {
+			rows = append(rows, []string{fmt.Sprint(r.L), fmt.Sprint(r.M), r.Kernel, fmt.Sprintf("%.1f", r.Micros),
+				fmt.Sprintf("%.2f", r.GLookups), fmt.Sprintf("%.2f×", r.VsReference), fmt.Sprint(r.MatchesNaive)})
+		}
+		writeTable(&b, rows)
+	}
+	section("Targets")
+	rows = [][]string{{"target", "measured", ""}}
+	for _, t := range rep.Targets {
+		verdict := "missed"
+		if t.Met {
+			verdict = "met"
+		}
+		rows = append(rows, []string{t.Target, t.Measured, verdict})
+	}
+	writeTable(&b, rows)
+	fmt.Fprintf(&b, "\nstudy took %.0f s\n", rep.Seconds)
+	return b.String()
+}

@@ -1,0 +1,8 @@
+package host
+
+// BuiltModules returns the builds of the module from the current sources that TestMain made,
+// for the tests of package host_test.
+func BuiltModules() Modules { return testModules }
+
+// SharedCacheDir returns the compilation cache shared by the tests.
+func SharedCacheDir() string { return testCacheDir }

@@ -1,0 +1,80 @@
+package host_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/data/synth"
+	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/modelfile"
+	"github.com/seminar-ranker/seminar/core/pq"
+	"github.com/seminar-ranker/seminar/core/retrieval"
+	"github.com/seminar-ranker/seminar/host"
+)
+
+// BenchmarkRank times one rank call through wazero at the study's size: L = 10^4 events,
+// C = 100 candidates, the default model (d = 64) with a 4-bit LayoutCompact codec, for both
+// modules and both runtime modes. Run with a small fixed -benchtime (e.g. 20x).
+func BenchmarkRank(b *testing.B) {
+	ctx := context.Background()
+	const events, cands = 10_000, 100
+	cfg := model.DefaultConfig()
+	cfg.DenseDims = []int{synth.DefaultConfig().DenseDim}
+	m, err := model.New(cfg)
+	require.NoError(b, err)
+	ds, err := synth.LongUser(1, 10_000, events)
+	require.NoError(b, err)
+	evs := make([]retrieval.Event, events)
+	hostEvents := make([]host.Event, events)
+	for j, e := range ds.Users[0].Events {
+		evs[j] = retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &ds.Items[e.Item]}
+		hostEvents[j] = host.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: ds.Items[e.Item]}
+	}
+	specs, err := retrieval.ParseLayout(retrieval.LayoutCompact, cfg.Dim)
+	require.NoError(b, err)
+	codec, err := retrieval.TrainCodec(ctx, m, evs[:4000], retrieval.TrainOptions{
+		Layout: specs, Bits: 4, KMeans: pq.KMeansOptions{Seed: 1, MaxIter: 10},
+	})
+	require.NoError(b, err)
+	sec, err := codec.MarshalBinary()
+	require.NoError(b, err)
+	file, err := modelfile.Marshal(m, map[string][]byte{retrieval.Section: sec})
+	require.NoError(b, err)
+	req := host.RankRequest{Query: evs[events-1].Query, Kind: data.Search, Options: host.RankOptions{Bits: 4, K: 100}}
+	for i := range cands {
+		req.Candidates = append(req.Candidates, ds.Items[(i*7919)%len(ds.Items)])
+	}
+	for _, mode := range []struct {
+		name string
+		opts host.Options
+	}{{"interruptible", host.Options{}}, {"uninterruptible", host.Options{Uninterruptible: true}}} {
+		for _, mm := range []struct {
+			name string
+			mods host.Modules
+		}{{"simd", host.Modules{SIMD: host.BuiltModules().SIMD}}, {"scalar", host.Modules{Scalar: host.BuiltModules().Scalar}}} {
+			b.Run(mode.name+"/"+mm.name, func(b *testing.B) {
+				mode.opts.CacheDir = host.SharedCacheDir()
+				rt, err := host.NewRuntime(ctx, mm.mods, mode.opts)
+				require.NoError(b, err)
+				defer rt.Close(ctx)
+				inst, err := rt.NewInstance(ctx)
+				require.NoError(b, err)
+				r := host.NewRanker(inst)
+				_, err = r.LoadModel(ctx, file)
+				require.NoError(b, err)
+				_, err = r.LoadEvents(ctx, hostEvents, host.StoreOptions{})
+				require.NoError(b, err)
+				var inModule float64
+				for b.Loop() {
+					reply, err := r.Rank(ctx, req)
+					require.NoError(b, err)
+					inModule += reply.Timings.Total
+				}
+				b.ReportMetric(inModule/float64(b.N), "module-µs/op")
+			})
+		}
+	}
+}

@@ -1,0 +1,263 @@
+package host_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/modelfile"
+	"github.com/seminar-ranker/seminar/host"
+	"github.com/seminar-ranker/seminar/host/internal/parity"
+)
+
+func loadFixture(t *testing.T) (*parity.Fixture, map[string][]byte) {
+	t.Helper()
+	dir, err := parity.Dir()
+	require.NoError(t, err)
+	f, models, err := parity.Load(dir)
+	require.NoError(t, err)
+	return f, models
+}
+
+func newRanker(t *testing.T, mods host.Modules) *host.Ranker {
+	t.Helper()
+	ctx := context.Background()
+	rt, err := host.NewRuntime(ctx, mods, host.Options{CacheDir: host.SharedCacheDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = rt.Close(ctx) })
+	inst, err := rt.NewInstance(ctx)
+	require.NoError(t, err)
+	return host.NewRanker(inst)
+}
+
+func TestRankerStatuses(t *testing.T) {
+	ctx := context.Background()
+	f, models := loadFixture(t)
+	events := f.HostEvents()
+	req := f.Cases[0].Request()
+	noPQ := func() []byte {
+		m, _, err := modelfile.Load(models[parity.Model4])
+		require.NoError(t, err)
+		b, err := modelfile.Marshal(m, nil)
+		require.NoError(t, err)
+		return b
+	}()
+	tests := []struct {
+		name   string
+		run    func(r *host.Ranker) error
+		status host.Status
+		msg    string
+	}{
+		{"rank before a model", func(r *host.Ranker) error {
+			_, err := r.Rank(ctx, req)
+			return err
+		}, host.StatusNotLoaded, "load_model"},
+		{"events before a model", func(r *host.Ranker) error {
+			_, err := r.LoadEvents(ctx, events, host.StoreOptions{})
+			return err
+		}, host.StatusNotLoaded, "load_model"},
+		{"not a model file", func(r *host.Ranker) error {
+			_, err := r.LoadModel(ctx, []byte("hello"))
+			return err
+		}, host.StatusBadInput, "load_model"},
+		{"rank before events", func(r *host.Ranker) error {
+			_, err := r.LoadModel(ctx, models[parity.Model4])
+			require.NoError(t, err)
+			_, err = r.Rank(ctx, req)
+			return err
+		}, host.StatusNotLoaded, "load_events"},
+		{"append before load", func(r *host.Ranker) error {
+			_, err := r.LoadModel(ctx, models[parity.Model4])
+			require.NoError(t, err)
+			_, err = r.AppendEvents(ctx, events)
+			return err
+		}, host.StatusNotLoaded, "load_events"},
+		{"bits of the other codec", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			req := req
+			req.Options.Bits = 8
+			_, err := r.Rank(ctx, req)
+			return err
+		}, host.StatusBadInput, "4-bit codes"},
+		{"exact without exact vectors", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			req := req
+			req.Options.Bits = 0
+			_, err := r.Rank(ctx, req)
+			return err
+		}, host.StatusNotLoaded, "exact: true"},
+		{"PQ without a codec", func(r *host.Ranker) error {
+			load(t, r, noPQ, events, host.StoreOptions{})
+			req := req
+			req.Options.Bits = 4
+			_, err := r.Rank(ctx, req)
+			return err
+		}, host.StatusNotLoaded, "no \"pq\" section"},
+		{"store bytes without a codec", func(r *host.Ranker) error {
+			load(t, r, noPQ, events, host.StoreOptions{})
+			_, err := r.StoreBytes(ctx)
+			return err
+		}, host.StatusNotLoaded, "no \"pq\" section"},
+		{"events out of time order", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			_, err := r.AppendEvents(ctx, events[:1])
+			return err
+		}, host.StatusBadInput, "earlier than the event before it"},
+		{"dense slot of the wrong width", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			req := req
+			req.Candidates = []data.Item{{ID: "x", Dense: [][]float32{{1, 2}}}}
+			_, err := r.Rank(ctx, req)
+			return err
+		}, host.StatusBadInput, "width 2"},
+		{"browse event with a query", func(r *host.Ranker) error {
+			_, err := r.LoadModel(ctx, models[parity.Model4])
+			require.NoError(t, err)
+			_, err = r.LoadEvents(ctx, []host.Event{{Kind: data.Browse, Query: "q", Item: data.Item{ID: "a"}}}, host.StoreOptions{})
+			return err
+		}, host.StatusBadInput, "browse event"},
+		{"store bytes of garbage", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			_, err := r.LoadStore(ctx, []byte("SMEV and then some garbage bytes"))
+			return err
+		}, host.StatusBadInput, "more than the limit"},
+		{"store bytes of another codec", func(r *host.Ranker) error {
+			load(t, r, models[parity.Model4], events, host.StoreOptions{})
+			store, err := r.StoreBytes(ctx)
+			require.NoError(t, err)
+			_, err = r.LoadModel(ctx, models[parity.Model8])
+			require.NoError(t, err)
+			_, err = r.LoadStore(ctx, store)
+			return err
+		}, host.StatusBadInput, "malformed event store"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRanker(t, host.BuiltModules())
+			err := tt.run(r)
+			require.ErrorIs(t, err, tt.status)
+			assert.ErrorContains(t, err, tt.msg)
+			require.NoError(t, r.Instance().Err(), "a status leaves the instance usable")
+		})
+	}
+}
+
+func load(t *testing.T, r *host.Ranker, file []byte, events []host.Event, opts host.StoreOptions) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := r.LoadModel(ctx, file)
+	require.NoError(t, err)
+	n, err := r.LoadEvents(ctx, events, opts)
+	require.NoError(t, err)
+	require.Equal(t, len(events), n)
+}
+
+// A failed load keeps the events held; appending in two steps, or persisting the store and
+// loading it back, ranks as loading everything at once.
+func TestRankerEventsAndStore(t *testing.T) {
+	ctx := context.Background()
+	f, models := loadFixture(t)
+	events := f.HostEvents()
+	c := f.Cases[5] // 4-bit
+	require.Equal(t, 4, c.Options.Bits)
+	r := newRanker(t, host.BuiltModules())
+
+	info, err := r.LoadModel(ctx, models[parity.Model4])
+	require.NoError(t, err)
+	assert.Equal(t, host.ModelInfo{Dim: 16, Heads: 2, TopK: 8, DenseDims: []int{8}, Bits: 4,
+		CodesPerEvent: 20, BytesPerEvent: 15}, info)
+
+	n, err := r.LoadEvents(ctx, events[:100], host.StoreOptions{})
+	require.NoError(t, err)
+	require.Equal(t, 100, n)
+	_, err = r.AppendEvents(ctx, []host.Event{events[100], {Time: events[100].Time, Kind: 7}})
+	require.ErrorIs(t, err, host.StatusBadInput)
+	n, err = r.AppendEvents(ctx, events[100:])
+	require.NoError(t, err)
+	require.Equal(t, len(events), n)
+	reply, err := r.Rank(ctx, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(reply.Order, reply.Scores))
+	assert.Equal(t, 4, reply.Bits)
+	assert.GreaterOrEqual(t, reply.Timings.Total, reply.Timings.Scan)
+
+	store, err := r.StoreBytes(ctx)
+	require.NoError(t, err)
+	assert.Len(t, store, 4+24+len(events)*5+20/2*((len(events)+31)/32*32)+4)
+
+	fresh := newRanker(t, host.BuiltModules())
+	_, err = fresh.LoadModel(ctx, models[parity.Model4])
+	require.NoError(t, err)
+	n, err = fresh.LoadStore(ctx, store)
+	require.NoError(t, err)
+	require.Equal(t, len(events), n)
+	reply, err = fresh.Rank(ctx, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(reply.Order, reply.Scores))
+	again, err := fresh.StoreBytes(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, store, again)
+}
+
+// A model without a codec ranks exactly with its own scorer: the fixture's exact per-head
+// case.
+func TestRankerWithoutCodec(t *testing.T) {
+	ctx := context.Background()
+	f, models := loadFixture(t)
+	m, _, err := modelfile.Load(models[parity.Model4])
+	require.NoError(t, err)
+	noPQ, err := modelfile.Marshal(m, nil)
+	require.NoError(t, err)
+	r := newRanker(t, host.BuiltModules())
+	load(t, r, noPQ, f.HostEvents(), host.StoreOptions{})
+	c := f.Cases[1]
+	require.Equal(t, host.PerHead, c.Options.Heads)
+	require.Equal(t, 0, c.Options.Bits)
+	reply, err := r.Rank(ctx, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(reply.Order, reply.Scores))
+
+	req := c.Request()
+	req.Options.Heads = host.MergedHeads
+	_, err = r.Rank(ctx, req)
+	require.ErrorIs(t, err, host.StatusBadInput)
+}
+
+// Pool.Rank loads each user's history into whichever instance serves the call.
+func TestPoolRank(t *testing.T) {
+	ctx := context.Background()
+	f, models := loadFixture(t)
+	rt, err := host.NewRuntime(ctx, host.BuiltModules(), host.Options{CacheDir: host.SharedCacheDir()})
+	require.NoError(t, err)
+	defer rt.Close(ctx)
+	p, err := host.NewPool(rt, host.PoolOptions{Size: 1, Setup: host.ModelSetup(models[parity.Model4])})
+	require.NoError(t, err)
+	defer p.Close(ctx)
+
+	c := f.Cases[5]
+	events := f.HostEvents()
+	reply, err := p.Rank(ctx, host.History{Events: events}, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(reply.Order, reply.Scores))
+
+	// Another user with a short history on the same instance gets their own ranking.
+	short, err := p.Rank(ctx, host.History{Events: events[:5]}, c.Request())
+	require.NoError(t, err)
+	assert.NotEqual(t, reply.Scores, short.Scores)
+
+	var store []byte
+	require.NoError(t, p.Do(ctx, func(inst *host.Instance) error {
+		r := host.NewRanker(inst)
+		if _, err := r.LoadEvents(ctx, events, host.StoreOptions{}); err != nil {
+			return err
+		}
+		store, err = r.StoreBytes(ctx)
+		return err
+	}))
+	fromStore, err := p.Rank(ctx, host.History{Store: store}, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(fromStore.Order, fromStore.Scores))
+}
