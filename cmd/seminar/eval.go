@@ -69,11 +69,11 @@ func newEvalCmd() *cobra.Command {
 			out := cmd.OutOrStdout()
 			if asJSON {
 				return json.NewEncoder(out).Encode(struct {
-					Model      string             `json:"model"`
-					Dataset    string             `json:"dataset"`
-					Split      string             `json:"split"`
+					Model      string              `json:"model"`
+					Dataset    string              `json:"dataset"`
+					Split      string              `json:"split"`
 					Candidates suite.CandidateFile `json:"candidates"`
-					Report     eval.Report        `json:"report"`
+					Report     eval.Report         `json:"report"`
 				}{meta.Model, meta.Dataset, split, file, rep})
 			}
 			fmt.Fprintf(out, "%s on %s %s: %d cases, candidates %s (sha256 %s…)\n", meta.Model, meta.Dataset, split,
@@ -96,7 +96,7 @@ func newEvalCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&split, "split", "test", "valid or test")
-	fl.StringVar(&candidates, "candidates", "docs/candidates", "folder of the saved candidates (drawn there when missing)")
+	fl.StringVar(&candidates, "candidates", "out/candidates", "folder of the saved candidates (drawn there when missing)")
 	fl.IntVar(&workers, "workers", 2, "goroutines ranking cases")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bar")

@@ -15,11 +15,11 @@ import (
 
 func newResultsCmd() *cobra.Command {
 	var (
-		out, dataDir, checkpoints string
-		datasets                  []string
-		seeds                     []uint
-		quick, quiet              bool
-		evalWorkers               int
+		out, dataDir, checkpoints, candidates string
+		datasets                              []string
+		seeds                                 []uint
+		quick, quiet, render                  bool
+		evalWorkers                           int
 	)
 	cmd := &cobra.Command{
 		Use:   "results",
@@ -27,12 +27,15 @@ func newResultsCmd() *cobra.Command {
 		Long: "Runs the whole comparison (core/eval/suite): for each dataset and seed, PSU pretraining, SEMINAR, " +
 			"SEMINAR without pretraining, DIN, SIM, ETA, TWIN and the modality ablations, all on the same saved " +
 			"candidates; then writes <out>/results.md (the tables and the command that made them), " +
-			"<out>/results.json (every run) and <out>/loss.png (training losses). Candidates are kept in " +
-			"<out>/candidates and reused when present. --quick trains briefly with one seed and writes to " +
+			"<out>/results.json (every run) and <out>/loss.png (training losses). Candidates are saved in " +
+			"--candidates and reused when present; the report gives their SHA-256. --quick trains briefly with one seed and writes to " +
 			"out/results-quick unless --out is given.",
 		Example: "  seminar results\n  seminar results --quick --datasets ml-100k",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if render {
+				return rerender(out)
+			}
 			if !cmd.Flags().Changed("out") && quick {
 				out = filepath.Join("out", "results-quick")
 			}
@@ -48,7 +51,7 @@ func newResultsCmd() *cobra.Command {
 				specs = append(specs, s)
 			}
 			plan := suite.Plan{Specs: specs, CandidateSeed: candidateSeed, Negatives: candidateNegatives,
-				EvalWorkers: evalWorkers, CandidatesDir: filepath.Join(out, "candidates"), CheckpointDir: checkpoints}
+				EvalWorkers: evalWorkers, CandidatesDir: candidates, CheckpointDir: checkpoints}
 			for _, s := range seeds {
 				plan.Seeds = append(plan.Seeds, uint64(s))
 			}
@@ -73,12 +76,29 @@ func newResultsCmd() *cobra.Command {
 	fl.StringVar(&out, "out", "docs", "folder of the report")
 	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&checkpoints, "checkpoints", "", "folder to write every trained model to (default: none)")
+	fl.StringVar(&candidates, "candidates", filepath.Join("out", "candidates"), "folder of the saved candidates: reused when present, drawn and saved when not")
 	fl.StringSliceVar(&datasets, "datasets", suite.Keys(), "datasets to run")
 	fl.UintSliceVar(&seeds, "seeds", []uint{1, 2, 3}, "seeds; metrics are mean ± std over them")
 	fl.BoolVar(&quick, "quick", false, "train briefly with one seed (smoke run)")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bars")
 	fl.IntVar(&evalWorkers, "eval-workers", 2, "goroutines ranking cases")
+	fl.BoolVar(&render, "render", false, "only rewrite results.md and loss.png from <out>/results.json (no training)")
 	return cmd
+}
+
+// rerender rewrites the Markdown report and the plot of the results saved in dir, keeping the
+// command that produced them.
+func rerender(dir string) error {
+	f, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	res, err := suite.ReadJSON(f)
+	if err != nil {
+		return err
+	}
+	return writeResults(dir, res)
 }
 
 // writeResults writes the three report files, each only once it is complete in memory.

@@ -18,6 +18,8 @@ func newRootCmd() *cobra.Command {
 		newTrainCmd(),
 		newEvalCmd(),
 		newResultsCmd(),
+		newBenchCmd(),
+		newDemoCmd(),
 	)
 	return root
 }

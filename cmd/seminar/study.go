@@ -39,10 +39,10 @@ import (
 // The study's fixed choices.
 const (
 	studySeed        = 1
-	synthUsers       = 30 // evaluated users of the generated ranking set
-	synthTrainUsers  = 10 // further users whose events train the generated set's codebooks
-	recallTargets    = 20 // candidates per ml-100k user whose retrieval is compared
-	shortlistFactor  = 4  // refine shortlists hold this many times K events
+	synthUsers       = 100 // evaluated users of the generated ranking set
+	synthTrainUsers  = 10  // further users whose events train the generated set's codebooks
+	recallTargets    = 20  // candidates per ml-100k user whose retrieval is compared
+	shortlistFactor  = 4   // refine shortlists hold this many times K events
 	section8         = retrieval.Section + "8"
 	wasmMemoryPages  = 65536
 	minBatchDuration = 20 * time.Millisecond
@@ -69,13 +69,13 @@ type studyReport struct {
 	Setup   []studySetup  `json:"setup"`
 	Bytes   []bytesRow    `json:"bytes_per_event"`
 	Recall  []recallRow   `json:"recall"`
+	Layouts []layoutRow   `json:"layouts"`
 	Ranking []rankingRow  `json:"ranking"`
 	Speed   []speedRow    `json:"speed"`
 	Kernels []kernelRow   `json:"kernels"`
 	Targets []studyTarget `json:"targets"`
 	Seconds float64       `json:"seconds"`
 	Machine studyMachine  `json:"machine"`
-	Notes   []string      `json:"notes"`
 }
 
 type studyMachine struct {
@@ -96,7 +96,7 @@ type studySetup struct {
 
 type bytesRow struct {
 	Store    string  `json:"store"`
-	Bytes    int     `json:"bytes_per_event"`
+	Bytes    float64 `json:"bytes_per_event"`
 	Measured float64 `json:"serialized_per_event"` // whole binary form at L = 10^4, over L
 }
 
@@ -109,6 +109,16 @@ type recallRow struct {
 	Recall     float64 `json:"recall"`
 	TieAware   float64 `json:"recall_tie_aware,omitempty"`
 	Targets    int     `json:"targets"`
+}
+
+// layoutRow is one codec layout's size and recall@100 on the generated history of 10^4 events.
+type layoutRow struct {
+	Layout       string  `json:"layout"`
+	Bytes        int     `json:"bytes_per_event"`
+	Recall       float64 `json:"recall100"`
+	RecallInt8   float64 `json:"recall100_int8_refine"`
+	Weighted     float64 `json:"recall100_query_weight_2,omitempty"`
+	WeightedInt8 float64 `json:"recall100_query_weight_2_int8_refine,omitempty"`
 }
 
 type rankingRow struct {
@@ -192,15 +202,17 @@ func newStudyCmd() *cobra.Command {
 
 // studyData is one dataset with its model, codecs and evaluation cases.
 type studyData struct {
-	name    string
-	d       *data.Dataset
-	m       *model.Model
-	items   []data.Item
-	c4, c8  *retrieval.Codec
-	cases   []eval.Case
-	cands   *eval.Candidates
-	stores4 map[int32]*retrieval.Store // per evaluated user: 4-bit codes and the int8 copy
-	stores8 map[int32]*retrieval.Store
+	name       string
+	d          *data.Dataset
+	full       *data.Dataset // d and the users whose events train the codecs
+	trainUsers []int
+	m          *model.Model
+	items      []data.Item
+	c4, c8     *retrieval.Codec
+	cases      []eval.Case
+	cands      *eval.Candidates
+	stores4    map[int32]*retrieval.Store // per evaluated user: 4-bit codes and the int8 copy
+	stores8    map[int32]*retrieval.Store
 }
 
 func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, error) {
@@ -245,6 +257,10 @@ func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, e
 		}
 	}
 	bytesStudy(long[0], rep)
+	logf("codec layouts at %d events", long[0].h.Len())
+	if err := long[0].layouts(ctx, rep); err != nil {
+		return nil, err
+	}
 	for _, lh := range long {
 		logf("native speed at %d events", lh.h.Len())
 		if err := lh.nativeSpeed(rep); err != nil {
@@ -324,11 +340,12 @@ func setupSynth(ctx context.Context, f studyFlags, rep *studyReport) (*studyData
 	if err != nil {
 		return nil, err
 	}
-	sd := &studyData{name: "generated", d: evaluated, m: m, items: modelItems(d, m), cases: task.Test}
 	users := make([]int, synthTrainUsers)
 	for i := range users {
 		users[i] = synthUsers + i
 	}
+	sd := &studyData{name: "generated", d: evaluated, full: d, trainUsers: users, m: m, items: modelItems(d, m),
+		cases: task.Test}
 	train := make([]retrieval.Event, 0)
 	for _, u := range users {
 		for _, e := range d.Users[u].Events {
@@ -507,9 +524,12 @@ type recallHistory struct {
 func encodeHistory(m *model.Model, c4, c8 *retrieval.Codec, items []data.Item, evs []data.Event) (*recallHistory, error) {
 	d := m.Dim()
 	rh := &recallHistory{h: m.NewHistory(len(evs)), hq: m.NewHistory(len(evs)),
-		s4: retrieval.NewStore(c4, retrieval.StoreOptions{Int8: true}), s8: retrieval.NewStore(c8, retrieval.StoreOptions{})}
+		s4: retrieval.NewStore(c4, retrieval.StoreOptions{Int8: true})}
 	rh.s4.Reserve(len(evs))
-	rh.s8.Reserve(len(evs))
+	if c8 != nil {
+		rh.s8 = retrieval.NewStore(c8, retrieval.StoreOptions{})
+		rh.s8.Reserve(len(evs))
+	}
 	enc := model.NewEncoder(m)
 	parts := make([]float32, model.NumParts*d)
 	s := make([]float32, d)
@@ -522,9 +542,13 @@ func encodeHistory(m *model.Model, c4, c8 *retrieval.Codec, items []data.Item, e
 		for p := 1; p < model.NumParts; p++ {
 			kernels.Axpy(1, parts[p*d:(p+1)*d], s)
 		}
-		if err := errors.Join(rh.h.Append(s), rh.hq.Append(parts[:d]), rh.s4.AppendParts(parts, e.Time, e.Kind),
-			rh.s8.AppendParts(parts, e.Time, e.Kind)); err != nil {
+		if err := errors.Join(rh.h.Append(s), rh.hq.Append(parts[:d]), rh.s4.AppendParts(parts, e.Time, e.Kind)); err != nil {
 			return nil, err
+		}
+		if rh.s8 != nil {
+			if err := rh.s8.AppendParts(parts, e.Time, e.Kind); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return rh, nil
@@ -767,7 +791,8 @@ func retrievedAtMost(m *model.Model, opt retrieval.Options) int {
 
 // longHistory is one generated user's history of a fixed length.
 type longHistory struct {
-	sd *studyData
+	sd  *studyData
+	evs []data.Event
 	*recallHistory
 }
 
@@ -799,7 +824,7 @@ func newLongHistory(sd *studyData, n, targets int) (*longHistory, error) {
 		}
 		rh.targets = append(rh.targets, t)
 	}
-	return &longHistory{sd: sd, recallHistory: rh}, nil
+	return &longHistory{sd: sd, evs: evs, recallHistory: rh}, nil
 }
 
 func (lh *longHistory) recall(rep *studyReport) error {
@@ -811,6 +836,68 @@ func (lh *longHistory) recall(rep *studyReport) error {
 		return err
 	}
 	rep.addRecall(fmt.Sprintf("generated, L=%d", lh.h.Len()), vs, acc)
+	return nil
+}
+
+// studyLayouts are the codec layouts compared at L = 10^4 (see package retrieval).
+var studyLayouts = []string{
+	"query+id+text+attrs+dense:64,query:4",
+	"query+id+text+attrs+dense:64,query:8",
+	"query+id+text+attrs+dense:64,query:16",
+	"query+id+text+attrs+dense:64",
+	"query+id+text+attrs+dense:32,query:32",
+	"query:32,id+text+attrs+dense:32",
+	"query:16,id+text+attrs+dense:64",
+	"query:16,id:16,text:16,attrs:16,dense:16",
+	"query:8,id:8,text:8,attrs:8,dense:8",
+}
+
+// layouts trains a 4-bit codec per layout on the generated set's training events and measures
+// its bytes per event and its recall@100 (merged heads), plain and with the query part weighted 2.
+func (lh *longHistory) layouts(ctx context.Context, rep *studyReport) error {
+	var train []retrieval.Event
+	for _, u := range lh.sd.trainUsers {
+		for _, e := range lh.sd.full.Users[u].Events {
+			train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &lh.sd.items[e.Item]})
+		}
+	}
+	w := []float32{2, 1, 1, 1, 1}
+	vs := []recallVariant{
+		{"4-bit", "", 4, retrieval.Options{K: 100}, retrieval.Options{K: 100}, nil},
+		{"int8", "", 4, retrieval.Options{K: 100, Shortlist: 400, Refine: retrieval.FromInt8}, retrieval.Options{K: 100}, nil},
+		{"4-bit weighted", "", 4, retrieval.Options{K: 100, Weights: w}, retrieval.Options{K: 100}, w},
+		{"int8 weighted", "", 4, retrieval.Options{K: 100, Shortlist: 400, Refine: retrieval.FromInt8, Weights: w},
+			retrieval.Options{K: 100}, w},
+	}
+	rs := newRecallScratch(lh.sd.m)
+	rx := retrieval.NewRanker(lh.sd.c4)
+	for _, layout := range studyLayouts {
+		flags := codecFlags{layout: layout, bits: 4, maxEvents: 100_000, seed: studySeed}
+		c, err := flags.train(ctx, lh.sd.m, train)
+		if err != nil {
+			return fmt.Errorf("layout %s: %w", layout, err)
+		}
+		rh, err := encodeHistory(lh.sd.m, c, nil, lh.sd.items, lh.evs)
+		if err != nil {
+			return err
+		}
+		rh.targets = lh.targets
+		weighted := c.GroupWeights(make([]float32, len(c.Groups())), w) == nil
+		run := vs
+		if !weighted {
+			run = vs[:2]
+		}
+		acc := make([]recallAccumulator, len(run))
+		if err := rs.run(rh, run, retrieval.NewRanker(c), nil, rx, acc); err != nil {
+			return fmt.Errorf("layout %s: %w", layout, err)
+		}
+		row := layoutRow{Layout: layout, Bytes: rh.s4.BytesPerEvent() - lh.sd.m.Dim() - 4,
+			Recall: acc[0].strict / float64(acc[0].n), RecallInt8: acc[1].strict / float64(acc[1].n)}
+		if weighted {
+			row.Weighted, row.WeightedInt8 = acc[2].strict/float64(acc[2].n), acc[3].strict/float64(acc[3].n)
+		}
+		rep.Layouts = append(rep.Layouts, row)
+	}
 	return nil
 }
 
@@ -826,16 +913,16 @@ func bytesStudy(lh *longHistory, rep *studyReport) {
 		{"4-bit codes, time, kind, int8 copy", lh.s4, true},
 		{"8-bit codes (" + describeCodec(lh.sd.c8) + "), time, kind", lh.s8, false},
 	} {
-		per := s.store.BytesPerEvent()
+		per := float64(s.store.BytesPerEvent())
 		b, _ := s.store.MarshalBinary()
 		measured := float64(len(b)) / n
 		if s.store.Options().Int8 && !s.int8 {
-			per -= lh.sd.m.Dim() + 4
+			per -= float64(lh.sd.m.Dim() + 4)
 			measured -= float64(lh.sd.m.Dim() + 4)
 		}
 		rep.Bytes = append(rep.Bytes, bytesRow{Store: s.name, Bytes: per, Measured: measured})
 	}
-	rep.Bytes = append(rep.Bytes, bytesRow{Store: "float32 event vector (exact), for comparison", Bytes: 4 * lh.sd.m.Dim(),
+	rep.Bytes = append(rep.Bytes, bytesRow{Store: "float32 event vector (exact), for comparison", Bytes: float64(4 * lh.sd.m.Dim()),
 		Measured: float64(4 * lh.sd.m.Dim())})
 }
 
@@ -1309,7 +1396,7 @@ func (rep *studyReport) judge() {
 		if strings.HasPrefix(b.Store, "float32") {
 			continue
 		}
-		add("≤ 40 bytes per stored event ("+b.Store+")", fmt.Sprintf("%d B (%.2f B serialized)", b.Bytes, b.Measured),
+		add("≤ 40 bytes per stored event ("+b.Store+")", fmt.Sprintf("%.2f B (%.2f B serialized)", b.Bytes, b.Measured),
 			b.Bytes <= 40)
 	}
 	for _, s := range rep.Speed {
@@ -1343,7 +1430,7 @@ func (rep *studyReport) text() string {
 	section("Bytes per stored event")
 	rows := [][]string{{"store", "bytes/event", "serialized/event"}}
 	for _, r := range rep.Bytes {
-		rows = append(rows, []string{r.Store, fmt.Sprint(r.Bytes), fmt.Sprintf("%.2f", r.Measured)})
+		rows = append(rows, []string{r.Store, fmt.Sprintf("%.2f", r.Bytes), fmt.Sprintf("%.2f", r.Measured)})
 	}
 	writeTable(&b, rows)
 	section("Recall of the approximate GSU against the exact float32 GSU")
@@ -1361,6 +1448,19 @@ func (rep *studyReport) text() string {
 			fmt.Sprintf("%.3f", r.Recall), tie, fmt.Sprint(r.Targets)})
 	}
 	writeTable(&b, rows)
+	if len(rep.Layouts) > 0 {
+		section(fmt.Sprintf("Codec layouts: recall@100 (merged heads) at L = %d", studyLengths[0]))
+		rows = [][]string{{"layout (group:sub-spaces)", "bytes/event", "4-bit", "+ int8 refine R=400", "query ×2: 4-bit", "+ int8 refine"}}
+		for _, r := range rep.Layouts {
+			w, wi := "–", "–"
+			if r.Weighted > 0 {
+				w, wi = fmt.Sprintf("%.3f", r.Weighted), fmt.Sprintf("%.3f", r.WeightedInt8)
+			}
+			rows = append(rows, []string{r.Layout, fmt.Sprint(r.Bytes), fmt.Sprintf("%.3f", r.Recall),
+				fmt.Sprintf("%.3f", r.RecallInt8), w, wi})
+		}
+		writeTable(&b, rows)
+	}
 	section("Ranking metrics with approximate against exact retrieval")
 	rows = [][]string{{"data", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change"}}
 	for _, r := range rep.Ranking {

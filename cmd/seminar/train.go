@@ -29,7 +29,7 @@ type trainFlags struct {
 	freeze                                                []string
 	loss                                                  string
 	wNext, wAlign, wRel, tauNext, tau                     float32
-	eventNegatives                                        bool
+	psuNegatives                                          string
 }
 
 func newTrainCmd() *cobra.Command {
@@ -55,7 +55,7 @@ func newTrainCmd() *cobra.Command {
 	fl.StringVar(&f.method, "model", "seminar", "psu, or a ranking model: seminar, no-pretrain, din, sim, eta, twin, drop-<modality>")
 	fl.StringVar(&f.pretrained, "pretrained", "", "PSU model file to finetune from (seminar and drop-<modality>)")
 	fl.StringVar(&f.out, "out", "", "model file to write (required)")
-	fl.StringVar(&f.candidates, "candidates", "docs/candidates", "folder of the saved validation candidates (drawn there when missing)")
+	fl.StringVar(&f.candidates, "candidates", "out/candidates", "folder of the saved validation candidates (drawn there when missing)")
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of initialisation, sampling and order")
 	fl.BoolVar(&f.quick, "quick", false, "train briefly (smoke runs)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the training report as JSON")
@@ -73,13 +73,16 @@ func newTrainCmd() *cobra.Command {
 	fl.Float32Var(&f.wRel, "w-rel", -1, "PSU weight of L_rel (negative: the default)")
 	fl.Float32Var(&f.tauNext, "tau-next", 0, "PSU temperature of L_next (0: the default)")
 	fl.Float32Var(&f.tau, "tau", 0, "PSU temperature of L_align and L_rel (0: the default)")
-	fl.BoolVar(&f.eventNegatives, "event-negatives", false, "PSU: draw negative pairs from random events instead of pairing the target's query with random items")
+	fl.StringVar(&f.psuNegatives, "psu-negatives", "", "PSU negative pairs: events (pairs of random events, the default) or query (the target's query with random items)")
 	return cmd
 }
 
 func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if f.out == "" {
 		return fmt.Errorf("--out is required")
+	}
+	if f.psuNegatives != "" && f.psuNegatives != "events" && f.psuNegatives != "query" {
+		return fmt.Errorf("--psu-negatives %q: events or query", f.psuNegatives)
 	}
 	spec, err := loadSpec(f.dataset, f.dataDir, f.quick)
 	if err != nil {
@@ -197,7 +200,12 @@ func (f trainFlags) override(s *suite.Spec) {
 	if f.tau > 0 {
 		s.Pretrain.Temperature = f.tau
 	}
-	s.Pretrain.EventNegatives = s.Pretrain.EventNegatives || f.eventNegatives
+	switch f.psuNegatives {
+	case "events":
+		s.Pretrain.EventNegatives = true
+	case "query":
+		s.Pretrain.EventNegatives = false
+	}
 	s.Finetune.Freeze = f.freeze
 }
 

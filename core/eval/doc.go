@@ -14,6 +14,7 @@
 // Candidates are drawn once per split from a seed: for each case, n distinct items the user never
 // interacted with. They are saved (SaveCandidates) and loaded, so that every model ranks exactly
 // the same candidates. Evaluate runs a Ranker over the cases on several goroutines, each with its
-// own Ranker and metrics accumulator over a contiguous block of cases, merged in order: results
-// are identical whatever the scheduling.
+// own Ranker and metrics accumulator over a contiguous block of cases, merged in order: for a
+// given number of workers the results are identical whatever the scheduling (other counts group
+// the float64 sums differently and agree to rounding).
 package eval

@@ -50,8 +50,8 @@ func LeaveOneOut(d *data.Dataset, minEvents int) (*Task, error) {
 		if len(u.Train) > 0 {
 			t.Train = append(t.Train, u.Train)
 		}
-		t.Valid = append(t.Valid, Case{User: int32(u.User), History: events[:n-2 : n-2], Target: u.Valid})
-		t.Test = append(t.Test, Case{User: int32(u.User), History: events[:n-1 : n-1], Target: u.Test})
+		t.Valid = append(t.Valid, Case{User: int32(u.User), History: events[: n-2 : n-2], Target: u.Valid})
+		t.Test = append(t.Test, Case{User: int32(u.User), History: events[: n-1 : n-1], Target: u.Test})
 	}
 	for u, user := range d.Users {
 		if !evaluated[u] && len(user.Events) > 0 {

@@ -305,3 +305,25 @@ func TestRankAllocs(t *testing.T) {
 		}
 	}
 }
+
+// An empty history keeps no events: every candidate is scored by the MLP alone, as the exact
+// model scores it.
+func TestRankEmptyHistory(t *testing.T) {
+	m := testModel(t)
+	evs := testEvents(t, 18, 100, 100)
+	c := trainedCodec(t, m, evs, LayoutCompact, 4)
+	cands := candidates(evs, itemsOf(evs, 4), data.Search)
+	r := NewRanker(c)
+	exact, err := r.RankExact(m.NewHistory(0), cands, Options{Heads: PerHead})
+	require.NoError(t, err)
+	want := append([]float32(nil), exact.Scores...)
+	got, err := r.Rank(NewStore(c, StoreOptions{}), cands, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, want, got.Scores)
+	sc := model.NewScorer(m)
+	for i, cand := range cands {
+		s, err := sc.Score(m.NewHistory(0), cand.Query, cand.Kind, cand.Item)
+		require.NoError(t, err)
+		assert.Equal(t, s, want[i])
+	}
+}

@@ -43,10 +43,9 @@ type Store struct {
 	codec *Codec
 	opts  StoreOptions
 	n     int
-	codes []byte // 4-bit: fastscan.PackedLen4(n, m) bytes; 8-bit: n×m
+	codes []byte    // 4-bit: fastscan.PackedLen4(n, m) bytes; 8-bit: n×m
 	base  int64  // time of the first event
-	times []uint32 // seconds after the first event
-	kinds []data.Kind
+	meta  []byte // per event metaBytes: (seconds after the first event)<<1 | kind, little-endian
 	int8s []int8    // n×d when opts.Int8
 	scale []float32 // n when opts.Int8
 
@@ -88,7 +87,7 @@ func (s *Store) Len() int { return s.n }
 // Reset empties the store, keeping its memory.
 func (s *Store) Reset() {
 	s.n = 0
-	s.codes, s.times, s.kinds = s.codes[:0], s.times[:0], s.kinds[:0]
+	s.codes, s.meta, s.base = s.codes[:0], s.meta[:0], 0
 	s.int8s, s.scale = s.int8s[:0], s.scale[:0]
 }
 
@@ -103,8 +102,7 @@ func (s *Store) Reserve(n int) {
 		codeLen = fastscan.PackedLen4(n, m)
 	}
 	s.codes = reserve(s.codes, codeLen)
-	s.times = reserve(s.times, n)
-	s.kinds = reserve(s.kinds, n)
+	s.meta = reserve(s.meta, metaBytes*n)
 	if s.opts.Int8 {
 		s.int8s = reserve(s.int8s, n*d)
 		s.scale = reserve(s.scale, n)
@@ -121,7 +119,7 @@ func reserve[T any](x []T, n int) []T {
 }
 
 // Append encodes an event and adds it at the end of the history. Its time must not be before
-// the first event's, nor 2^32 seconds (136 years) or more after it.
+// the first event's, nor 2^39 seconds (17,000 years) or more after it.
 func (s *Store) Append(ev Event) error {
 	if err := s.enc.EventParts(s.parts, ev.Query, ev.Kind, ev.Item); err != nil {
 		return wrap(err, "retrieval: append event")
@@ -171,9 +169,9 @@ func (s *Store) checkAppend(t int64, kind data.Kind) error {
 		return errors.New("retrieval: unknown event kind " + strconv.Itoa(int(kind)))
 	}
 	if s.n > 0 {
-		if off := t - s.base; off < 0 || off > math.MaxUint32 {
-			return errors.New("retrieval: event time " + strconv.FormatInt(t, 10) +
-				" is before the first event's, " + strconv.FormatInt(s.base, 10) + ", or 2^32 s or more after it")
+		if off := t - s.base; off < 0 || off > maxTimeOffset {
+			return errors.New("retrieval: event time " + strconv.FormatInt(t, 10) + " is before the first event's, " +
+				strconv.FormatInt(s.base, 10) + ", or 2^39 s or more after it")
 		}
 	}
 	return nil
@@ -183,8 +181,8 @@ func (s *Store) appendMeta(t int64, kind data.Kind) {
 	if s.n == 0 {
 		s.base = t
 	}
-	s.times = append(s.times, uint32(t-s.base))
-	s.kinds = append(s.kinds, kind)
+	v := uint64(t-s.base)<<1 | uint64(kind)
+	s.meta = append(s.meta, byte(v), byte(v>>8), byte(v>>16), byte(v>>24), byte(v>>32))
 	s.n++
 }
 
@@ -248,10 +246,22 @@ func roundHalfAway(x float32) float32 {
 }
 
 // Time returns event j's time.
-func (s *Store) Time(j int) int64 { return s.base + int64(s.times[j]) }
+func (s *Store) Time(j int) int64 { return s.base + int64(s.metaOf(j)>>1) }
 
 // Kind returns event j's kind.
-func (s *Store) Kind(j int) data.Kind { return s.kinds[j] }
+func (s *Store) Kind(j int) data.Kind { return data.Kind(s.metaOf(j) & 1) }
+
+// metaBytes is the size of an event's time and kind: a 39-bit offset in seconds from the first
+// event (17,000 years) and the kind bit.
+const metaBytes = 5
+
+// maxTimeOffset is the largest time offset metaBytes hold.
+const maxTimeOffset = 1<<39 - 1
+
+func (s *Store) metaOf(j int) uint64 {
+	b := s.meta[metaBytes*j : metaBytes*j+metaBytes]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 | uint64(b[4])<<32
+}
 
 // Codes writes event j's codes, one byte per code, to dst (CodesPerEvent bytes).
 func (s *Store) Codes(dst []byte, j int) error {
@@ -313,11 +323,11 @@ func (s *Store) vector(dst []float32, j int, from Vectors, code []byte) {
 	_ = s.codec.books.DecodeEvent(dst, code, s.codec.decode)
 }
 
-// BytesPerEvent is what the store keeps per event: the codes, a 4-byte time offset and a kind
-// byte, plus d+4 bytes with the int8 copy. The 4-bit layout's padding of the last block is
-// not counted.
+// BytesPerEvent is what the store keeps per event: the codes and 5 bytes of time offset and
+// kind, plus d+4 bytes with the int8 copy. The 4-bit layout's padding of the last block is not
+// counted.
 func (s *Store) BytesPerEvent() int {
-	n := s.codec.CodeBytes() + 4 + 1
+	n := s.codec.CodeBytes() + metaBytes
 	if s.opts.Int8 {
 		n += s.codec.model.Dim() + 4
 	}

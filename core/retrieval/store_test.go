@@ -90,7 +90,7 @@ func TestStoreVectors(t *testing.T) {
 	require.Error(t, s.Vector(v[:3], 0, FromCodes))
 	require.Error(t, newStore(t, exact, StoreOptions{}, evs[:1]).Vector(v, 0, FromInt8))
 	require.Error(t, s.Codes(make([]byte, 3), 0))
-	assert.Equal(t, 2*testDim/2+5+testDim+4, s.BytesPerEvent(), "two groups of one 4-bit code per dimension, time, kind, int8 copy")
+	assert.Equal(t, 2*testDim/2+5+testDim+4, s.BytesPerEvent(), "two groups of one 4-bit code per dimension, time and kind, int8 copy")
 }
 
 func TestAppendRejects(t *testing.T) {
@@ -99,10 +99,10 @@ func TestAppendRejects(t *testing.T) {
 	c := trainedCodec(t, m, evs, LayoutCompact, 4)
 	s := newStore(t, c, StoreOptions{Int8: true}, evs[:3])
 	bad := evs[3]
-	bad.Time = evs[0].Time + math.MaxUint32 + 1
-	require.Error(t, s.Append(bad))
+	bad.Time = evs[0].Time + 1<<39
+	require.Error(t, s.Append(bad), "too far from the first event")
 	bad.Time = evs[0].Time - 1
-	require.Error(t, s.Append(bad))
+	require.Error(t, s.Append(bad), "before the first event")
 	bad = evs[3]
 	bad.Kind = 7
 	require.Error(t, s.Append(bad))
@@ -116,9 +116,14 @@ func TestAppendRejects(t *testing.T) {
 	assert.Equal(t, 3, s.Len(), "rejected events leave the store unchanged")
 	assert.Len(t, s.int8s, 3*testDim)
 	late := evs[3]
-	late.Time = evs[0].Time + math.MaxUint32
+	late.Time = evs[0].Time + 1<<39 - 1
 	require.NoError(t, s.Append(late))
 	assert.Equal(t, late.Time, s.Time(3))
+	assert.Equal(t, late.Kind, s.Kind(3))
+	early := evs[4]
+	early.Time = evs[0].Time
+	require.NoError(t, s.Append(early), "events need not come in order")
+	assert.Equal(t, early.Time, s.Time(4))
 }
 
 func TestAppendAllocs(t *testing.T) {
@@ -129,7 +134,11 @@ func TestAppendAllocs(t *testing.T) {
 	s.Reserve(len(evs) * 50)
 	i := 0
 	allocs := testing.AllocsPerRun(len(evs)*40, func() {
-		_ = s.Append(evs[i%len(evs)])
+		e := evs[i%len(evs)]
+		e.Time = int64(i)
+		if err := s.Append(e); err != nil {
+			t.Fatal(err)
+		}
 		i++
 	})
 	assert.Zero(t, allocs)
@@ -186,6 +195,7 @@ func TestStoreBinaryRejects(t *testing.T) {
 	s := newStore(t, c, StoreOptions{Int8: true}, evs[:40])
 	good, err := s.MarshalBinary()
 	require.NoError(t, err)
+	const times = storeHeader // where the time offsets start
 	// resum rewrites the checksum, so that a test reaches the check it aims at.
 	resum := func(b []byte) []byte {
 		return binary.LittleEndian.AppendUint32(b[:len(b)-4], crcOf(b[:len(b)-4]))
@@ -210,13 +220,13 @@ func TestStoreBinaryRejects(t *testing.T) {
 		"count":      edit(func(b []byte) { b[16]++ }),
 		"huge count": edit(func(b []byte) { b[19] = 0x7f }),
 		"checksum":   func() []byte { b := append([]byte(nil), good...); b[30]++; return b }(),
-		"first time": edit(func(b []byte) { b[storeHeader]++ }),
-		"kind":       edit(func(b []byte) { b[storeHeader+4*40+3] = 2 }),
+		"late base":  edit(func(b []byte) { binary.LittleEndian.PutUint64(b[20:], math.MaxInt64) }),
+		"first time": edit(func(b []byte) { b[times] += 2 }),
 		"padding": edit(func(b []byte) {
-			b[storeHeader+5*40+fastscan.PackedLen4(40, c.CodesPerEvent())-1] = 1
+			b[times+5*40+fastscan.PackedLen4(40, c.CodesPerEvent())-1] = 1
 		}),
 		"scale": edit(func(b []byte) {
-			off := storeHeader + 5*40 + fastscan.PackedLen4(40, c.CodesPerEvent())
+			off := times + 5*40 + fastscan.PackedLen4(40, c.CodesPerEvent())
 			binary.LittleEndian.PutUint32(b[off:], math.Float32bits(float32(math.Inf(1))))
 		}),
 		"empty base": func() []byte {

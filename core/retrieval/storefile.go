@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/fastscan"
 )
 
@@ -24,8 +23,8 @@ import (
 //	14      2       width d of the event vectors
 //	16      4       events n, at most MaxEvents
 //	20      8       time of the first event (int64; 0 when n = 0)
-//	28      4n      seconds after the first event (uint32)
-//	        n       kinds (0 browse, 1 search)
+//	28      5n      per event, 40 bits: (seconds after the first event)<<1 | kind (0 browse,
+//	                1 search); the first event's offset is 0
 //	        …       codes: at 4 bits fastscan.PackedLen4(n, m) bytes in the blocked layout
 //	                (lanes past n zero), at 8 bits n×m bytes row-major
 //	        4n      with the int8 copy: scales (float32, finite, ≥ 0)
@@ -60,12 +59,7 @@ func (s *Store) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint16(b, uint16(s.codec.model.Dim()))
 	b = binary.LittleEndian.AppendUint32(b, uint32(s.n))
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.base))
-	for _, t := range s.times {
-		b = binary.LittleEndian.AppendUint32(b, uint32(t))
-	}
-	for _, k := range s.kinds {
-		b = append(b, byte(k))
-	}
+	b = append(b, s.meta...)
 	b = append(b, s.codes...)
 	if s.opts.Int8 {
 		for _, x := range s.scale {
@@ -85,7 +79,7 @@ func (s *Store) binaryLen(n int) int {
 	if s.codec.Bits() == 4 {
 		codeLen = fastscan.PackedLen4(n, m)
 	}
-	size := storeHeader + 5*n + codeLen + 4
+	size := storeHeader + metaBytes*n + codeLen + 4
 	if s.opts.Int8 {
 		size += (4 + s.codec.model.Dim()) * n
 	}
@@ -152,26 +146,18 @@ func (s *Store) unmarshal(b []byte) error {
 		return errors.New("checksum mismatch")
 	}
 	base := int64(binary.LittleEndian.Uint64(b[20:]))
-	if n == 0 && base != 0 {
+	switch {
+	case n == 0 && base != 0:
 		return errors.New("an empty store with a base time")
+	case base > math.MaxInt64-maxTimeOffset:
+		return errors.New("a base time too late to hold offsets")
 	}
 	r := body[storeHeader:]
-	times := make([]uint32, n)
-	for i := range times {
-		times[i] = binary.LittleEndian.Uint32(r[4*i:])
-	}
-	r = r[4*n:]
-	kinds := make([]data.Kind, n)
-	for i, k := range r[:n] {
-		if data.Kind(k) != data.Browse && data.Kind(k) != data.Search {
-			return errors.New("event " + strconv.Itoa(i) + " has kind " + strconv.Itoa(int(k)))
-		}
-		kinds[i] = data.Kind(k)
-	}
-	if n > 0 && times[0] != 0 {
+	meta := append([]byte(nil), r[:metaBytes*n]...)
+	if n > 0 && meta[0]&^1|meta[1]|meta[2]|meta[3]|meta[4] != 0 {
 		return errors.New("the first event's time offset is not 0")
 	}
-	r = r[n:]
+	r = r[metaBytes*n:]
 	m := c.CodesPerEvent()
 	codeLen := n * m
 	if c.Bits() == 4 {
@@ -200,7 +186,7 @@ func (s *Store) unmarshal(b []byte) error {
 			int8s[i] = int8(x)
 		}
 	}
-	s.n, s.base, s.times, s.kinds, s.codes, s.int8s, s.scale = n, base, times, kinds, codes, int8s, scale
+	s.n, s.base, s.meta, s.codes, s.int8s, s.scale = n, base, meta, codes, int8s, scale
 	return nil
 }
 

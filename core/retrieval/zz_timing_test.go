@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -44,6 +45,13 @@ func BenchmarkZZTiming(b *testing.B) {
 			}
 		}},
 		{"select", func() { r.kept = r.kept[:0]; r.selectTable(s, 0, opt) }},
+		{"refine400-int8", func() {
+			for i, j := range r.short[:400] {
+				r.shortScore[i] = r.refineScore(s, 0, int(j), FromInt8)
+			}
+		}},
+		{"sort400", func() { slices.Sort(r.short); slices.Reverse(r.short) }},
+		{"topkF400-100", func() { r.pick = fastscan.TopKFloat(r.shortScore[:400], 100, r.pick) }},
 		{"matvec", func() { kernels.MatVec(scores, bs.h.Vectors(), tv) }},
 		{"topkLatest", func() { r.short = topKLatest(scores, 100, r.short) }},
 	}
@@ -59,6 +67,6 @@ func BenchmarkZZTiming(b *testing.B) {
 		}
 	}
 	for i, f := range fs {
-		b.Log(f.name, mins[i])
+		println(f.name, mins[i].String())
 	}
 }

@@ -67,6 +67,9 @@ func Load(b []byte) (*model.Model, Meta, error) {
 	if err := json.Unmarshal(raw, &meta); err != nil {
 		return nil, Meta{}, fmt.Errorf("train: decode checkpoint meta: %w", err)
 	}
+	if meta.Kind != KindPSU && meta.Kind != KindRanker {
+		return nil, Meta{}, fmt.Errorf("train: checkpoint of unknown kind %q", meta.Kind)
+	}
 	if meta.Kind == KindRanker {
 		if meta.Strategy == nil {
 			return nil, Meta{}, fmt.Errorf("train: ranker checkpoint without a retrieval strategy")

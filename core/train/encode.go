@@ -53,15 +53,15 @@ type encoder struct {
 
 	// Outputs of encode.
 	alpha  autodiff.Var
-	q, v   autodiff.Var    // distinct queries × d, distinct items × d
-	vRow   []int32         // row of v of each distinct item
-	proj   []autodiff.Var  // per modality: G_m e_m of the distinct items that have it
-	modRow [][]int32       // per modality: row of proj[m] of each distinct item, or -1
-	masks  []model.Mask    // distinct masks, in order of first use
-	groups [][]int32       // distinct items of each mask
-	sums   []autodiff.Var  // per mask: its fused item vectors
-	gates  []autodiff.Var  // per mask: the gate softmax
-	modBuf [][]int32       // per modality: distinct items that have it
+	q, v   autodiff.Var   // distinct queries × d, distinct items × d
+	vRow   []int32        // row of v of each distinct item
+	proj   []autodiff.Var // per modality: G_m e_m of the distinct items that have it
+	modRow [][]int32      // per modality: row of proj[m] of each distinct item, or -1
+	masks  []model.Mask   // distinct masks, in order of first use
+	groups [][]int32      // distinct items of each mask
+	sums   []autodiff.Var // per mask: its fused item vectors
+	gates  []autodiff.Var // per mask: the gate softmax
+	modBuf [][]int32      // per modality: distinct items that have it
 	rowBuf []int32
 }
 

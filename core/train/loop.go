@@ -62,11 +62,11 @@ type PretrainConfig struct {
 	// EventNegatives draws each negative pair from a random event of the corpus (hard negatives
 	// as frequent as the positives); otherwise a negative pairs the target's query with an item
 	// drawn uniformly from the catalogue.
-	EventNegatives bool
-	NextTemperature     float32 // τ of L_next's sampled softmax
-	Temperature         float32 // τ of the InfoNCE of L_align and L_rel
-	AlignBatch          int     // items per chunk in L_align
-	RelBatch            int     // search events per chunk in L_rel
+	EventNegatives  bool
+	NextTemperature float32 // τ of L_next's sampled softmax
+	Temperature     float32 // τ of the InfoNCE of L_align and L_rel
+	AlignBatch      int     // items per chunk in L_align
+	RelBatch        int     // search events per chunk in L_rel
 }
 
 // FinetuneConfig configures the training of a ranking model.
@@ -280,7 +280,7 @@ func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, 
 	var batchParts [][numParts]float64
 	bestScore := math.Inf(-1)
 	every := max(1, steps/curvePoints)
-	var window struct {
+	var acc struct { // the steps since the last curve point
 		loss  float64
 		parts [numParts]float64
 		n     int
@@ -326,21 +326,21 @@ func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, 
 					}
 				}
 				for k := range stepParts {
-					window.parts[k] += stepParts[k]
+					acc.parts[k] += stepParts[k]
 				}
 			}
-			window.loss += loss
-			window.n++
-			if window.n == every || rep.Steps == steps {
-				p := Point{Epoch: float64(e) + float64(min(from+opts.Batch, len(plan)))/float64(len(plan)), Loss: window.loss / float64(window.n)}
+			acc.loss += loss
+			acc.n++
+			if acc.n == every || rep.Steps == steps {
+				p := Point{Epoch: float64(e) + float64(min(from+opts.Batch, len(plan)))/float64(len(plan)), Loss: acc.loss / float64(acc.n)}
 				if parts {
 					p.Parts = make([]float64, numParts)
 					for k := range p.Parts {
-						p.Parts[k] = window.parts[k] / float64(window.n)
+						p.Parts[k] = acc.parts[k] / float64(acc.n)
 					}
 				}
 				rep.Curve = append(rep.Curve, p)
-				window.loss, window.parts, window.n = 0, [numParts]float64{}, 0
+				acc.loss, acc.parts, acc.n = 0, [numParts]float64{}, 0
 			}
 			if hooks.Step != nil {
 				hooks.Step(Step{Epoch: e + 1, Step: rep.Steps, Steps: steps, Loss: loss, Parts: stepParts,
@@ -374,4 +374,3 @@ func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, 
 	}
 	return rep, nil
 }
-

@@ -65,14 +65,11 @@ func modelConfig(d *data.Dataset) model.Config {
 func defaults(b Budget) (train.PretrainConfig, train.FinetuneConfig) {
 	opts := train.Options{Epochs: 1, EpochFraction: 1, Batch: 8, Chunk: 32, MaxHistory: 64, LR: 3e-3, Workers: 2}
 	pre := train.PretrainConfig{
-		Options: opts, WNext: 1, WAlign: 0.2, WRel: 0.2, Negatives: 16,
+		Options: opts, WNext: 1, WAlign: 0.2, WRel: 0.2, Negatives: 16, EventNegatives: true,
 		NextTemperature: 0.1, Temperature: 0.1, AlignBatch: 64, RelBatch: 64,
 	}
-	opts.Epochs, opts.MaxHistory = 3, 128
+	opts.Epochs, opts.MaxHistory = 2, 128
 	fine := train.FinetuneConfig{Options: opts, Negatives: 5, Loss: "softmax", Patience: 1}
-	if b == Quick {
-		fine.Epochs = 2
-	}
 	return pre, fine
 }
 
@@ -100,7 +97,7 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 				"next-item task."}
 		}
 		s.Pretrain.EpochFraction = 0.5
-		s.Finetune.EpochFraction = 0.2
+		s.Finetune.EpochFraction = 0.25
 		if s.Task, err = eval.LeaveOneOut(d, data.MinSplitEvents); err != nil {
 			return nil, err
 		}
@@ -121,6 +118,7 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 			"the baselines that differ from SEMINAR only in retrieval are left out here; the table measures "+
 			"query–item relevance, pretraining and the modalities.")
 		s.Pretrain.MaxHistory, s.Finetune.MaxHistory = 8, 8
+		s.Finetune.Epochs = 3
 	case "tiktok":
 		if d, err = convertSource("tiktok", dataDir); err != nil {
 			return nil, err
@@ -133,7 +131,7 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 			"stands in), so \"last\" events and leave-one-out by time follow file order. Items have an id and "+
 			"the dense image and audio features only; there are no queries and no attributes, so SIM (same "+
 			"attribute) does not apply.")
-		s.Finetune.EpochFraction = 0.5
+		s.Finetune.EpochFraction = 0.3
 	case "synth":
 		c := synth.DefaultConfig()
 		c.Users, c.Items, c.MinEvents, c.MaxEvents, c.DenseDim = 24, 60, 12, 40, 6

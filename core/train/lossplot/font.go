@@ -56,7 +56,7 @@ var glyphs = map[rune][7]uint8{
 }
 
 const (
-	glyphW   = 5
-	glyphH   = 7
-	advance  = glyphW + 1 // pixels from one character to the next, at scale 1
+	glyphW  = 5
+	glyphH  = 7
+	advance = glyphW + 1 // pixels from one character to the next, at scale 1
 )
