@@ -64,8 +64,9 @@ const (
 
 // Retrieval modes of the rows of a bench report.
 const (
-	modePQ    = "pq"
-	modeExact = "exact"
+	modePQ     = "pq"      // 4-bit codes; refine and ESU from the codes
+	modePQInt8 = "pq-int8" // 4-bit codes; refine and ESU from an int8 copy of the event vectors
+	modeExact  = "exact"   // exact GSU over float32 event vectors
 )
 
 // benchPlan is what a bench run measures and how hard it tries.
@@ -221,6 +222,7 @@ type benchSetupRow struct {
 	BytesPerEvent int    `json:"bytes_per_event"`
 	Events        string `json:"events"`
 	Options       string `json:"rank_options"`
+	Modules       string `json:"modules"`
 }
 
 type moduleSize struct {
@@ -287,15 +289,15 @@ type targetRow struct {
 
 // benchData is the model and the synthetic user a run ranks with.
 type benchData struct {
-	file      []byte
-	model     *model.Model
-	codec     *retrieval.Codec
-	hostEv    []host.Event
-	coreEv    []retrieval.Event
-	cands     []data.Item
-	query     string
-	opts      host.RankOptions
-	describes benchSetupRow
+	file   []byte
+	model  *model.Model
+	codec  *retrieval.Codec
+	hostEv []host.Event
+	coreEv []retrieval.Event
+	cands  []data.Item
+	query  string
+	opts   host.RankOptions
+	setup  benchSetupRow
 }
 
 func runBench(ctx context.Context, f benchFlags, plan benchPlan, command string, log io.Writer) (*benchReport, error) {
@@ -320,7 +322,11 @@ func runBench(ctx context.Context, f benchFlags, plan benchPlan, command string,
 	if err != nil {
 		return nil, err
 	}
-	rep.Setup = d.describes
+	rep.Setup = d.setup
+	rep.Setup.Modules = "built into this binary (package host/module)"
+	if f.modules != "" {
+		rep.Setup.Modules = "seminar.wasm and seminar-scalar.wasm from " + f.modules
+	}
 
 	cacheDir, err := os.MkdirTemp("", "seminar-bench-cache-")
 	if err != nil {
@@ -513,7 +519,7 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 	for _, g := range d.codec.Groups() {
 		groups = append(groups, g.String())
 	}
-	d.describes = benchSetupRow{
+	d.setup = benchSetupRow{
 		Model:  fmt.Sprintf("%s: d=%d, %d heads, K=%d, MLP %v", modelName, cfg.Dim, cfg.Heads, cfg.TopK, cfg.MLPHidden),
 		Params: cfg.NumParams(), FileBytes: len(d.file),
 		Codec: fmt.Sprintf("%d-bit, codebooks %s, %s", d.codec.Bits(), strings.Join(groups, " | "), codecNote),
@@ -522,8 +528,10 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 		Events: fmt.Sprintf("one synthetic user (core/data/synth.LongUser, seed %d, %d items); shorter histories are "+
 			"prefixes of the longest, one event a minute; search query %q; candidates drawn uniformly from the catalogue", f.seed,
 			plan.Items, d.query),
-		Options: fmt.Sprintf("bits %d, K %d (the model's), merged heads, refine over a shortlist of %d from the codes, "+
-			"ESU from the codes; exact: bits 0, same K and heads", d.opts.Bits, cfg.TopK, d.opts.Shortlist),
+		Options: fmt.Sprintf("pq: bits %d, K %d (the model's), merged heads, refine over a shortlist of %d, refine and "+
+			"ESU from the codes; pq-int8: the same with the refine step and the ESU reading an int8 copy of the event "+
+			"vectors (%d more bytes per event); exact: bits 0, the GSU over float32 event vectors, same K and heads",
+			d.opts.Bits, cfg.TopK, d.opts.Shortlist, cfg.Dim+4),
 	}
 	return d, nil
 }
@@ -533,10 +541,10 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 func benchItems(items []data.Item, dims []int) []data.Item {
 	out := make([]data.Item, len(items))
 	for i, it := range items {
-		var dense [][]float32
-		for k, v := range it.Dense {
-			if k < len(dims) && len(v) == dims[k] {
-				dense = append(dense, v)
+		dense := make([][]float32, min(len(it.Dense), len(dims)))
+		for k := range dense {
+			if len(it.Dense[k]) == dims[k] {
+				dense[k] = it.Dense[k]
 			}
 		}
 		it.Dense = dense
@@ -545,17 +553,22 @@ func benchItems(items []data.Item, dims []int) []data.Item {
 	return out
 }
 
-// benchCodec trains the default 4-bit codec on other users of the bench user's catalogue.
+// benchCodec trains the default 4-bit codec on other users of the bench user's catalogue: users
+// 1 and up of the same seed, since user 0 is the bench user's stream.
 func benchCodec(ctx context.Context, m *model.Model, seed uint64, plan benchPlan) (*retrieval.Codec, error) {
 	c := synth.DefaultConfig()
-	c.Seed, c.Items, c.Users, c.MinEvents, c.MaxEvents = seed, plan.Items, plan.CodecUsers, plan.CodecEvents, plan.CodecEvents
+	c.Seed, c.Items, c.Users, c.MinEvents, c.MaxEvents = seed, plan.Items, plan.CodecUsers+1, plan.CodecEvents, plan.CodecEvents
 	c.Interests = min(c.Interests, plan.Items)
 	ds, err := synth.Generate(c)
 	if err != nil {
 		return nil, err
 	}
+	others := make([]int, plan.CodecUsers)
+	for i := range others {
+		others[i] = i + 1
+	}
 	cf := codecFlags{layout: "compact", bits: 4, seed: seed}
-	return cf.train(ctx, m, datasetEvents(ds, nil, m))
+	return cf.train(ctx, m, datasetEvents(ds, others, m))
 }
 
 // coldStarts measures fresh runtimes up to a loaded model: without a compilation cache, then with
@@ -612,6 +625,24 @@ func coldStart(ctx context.Context, simd, file []byte, opts host.Options) (compi
 	return t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), nil
 }
 
+// benchMode is a retrieval setting of the bench: what the instance keeps of the events and the
+// rank options.
+type benchMode struct {
+	name  string
+	store host.StoreOptions
+	opts  host.RankOptions
+}
+
+// benchModes are the default PQ ranking, the same with the int8 copy of the event vectors for
+// the refine step and the ESU, and the exact GSU.
+func benchModes(d *benchData) (pq, pqInt8, exact benchMode) {
+	int8Opts := d.opts
+	int8Opts.Refine, int8Opts.ESU = host.FromInt8, host.FromInt8
+	return benchMode{modePQ, host.StoreOptions{}, d.opts},
+		benchMode{modePQInt8, host.StoreOptions{Int8: true}, int8Opts},
+		benchMode{modeExact, host.StoreOptions{Exact: true}, exactRankOptions()}
+}
+
 // contender is one way of making a rank call, timed against the others of the same call.
 type contender struct {
 	runner, mode string
@@ -620,8 +651,8 @@ type contender struct {
 }
 
 // benchLength ranks with every runner over the first l events: a fresh instance of each module
-// with the model and the events loaded, and a native store. At the focus length it adds the
-// host's default (interruptible) runtime and exact retrieval, on the focus call only.
+// with the model and the events loaded, and native stores. At the focus length it adds, on the
+// focus call only, the host's default (interruptible) runtime, the int8 copy and exact retrieval.
 func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *benchRuntimes, log io.Writer) (
 	rows []rankRow, mem memoryRow, err error) {
 	mem.L = l
@@ -631,49 +662,52 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 			c()
 		}
 	}()
+	focus := l == plan.FocusL
+	pq, pqInt8, exact := benchModes(d)
 	var cs []contender
-	wasm := func(ctx context.Context, rt *host.Runtime, runner, mode string, onlyC int, exact bool, afterModel func()) error {
-		r, closeInst, err := loadedRanker(ctx, rt, d, l, exact, afterModel)
+	wasm := func(ctx context.Context, rt *host.Runtime, runner string, m benchMode, onlyC int, afterModel func()) error {
+		r, closeInst, err := loadedRanker(ctx, rt, d, l, m.store, afterModel)
 		if err != nil {
 			return err
 		}
 		closers = append(closers, closeInst)
-		opts := d.opts
-		if mode == modeExact {
-			opts = exactRankOptions()
-		}
-		cs = append(cs, contender{runner, mode, onlyC, func(c int) (stages, []int32, error) {
-			reply, err := r.Rank(ctx, host.RankRequest{Query: d.query, Kind: data.Search, Candidates: d.cands[:c], Options: opts})
+		cs = append(cs, contender{runner, m.name, onlyC, func(c int) (stages, []int32, error) {
+			reply, err := r.Rank(ctx, host.RankRequest{Query: d.query, Kind: data.Search, Candidates: d.cands[:c], Options: m.opts})
 			t := reply.Timings
 			return stages{Total: t.Total, LUT: t.LUT, Scan: t.Scan, TopK: t.TopK, ESU: t.ESU}, reply.Order, err
 		}})
 		return nil
 	}
+	native, err := newNativeRanker(d, l, focus)
+	if err != nil {
+		return nil, mem, err
+	}
+	nativeContender := func(m benchMode, onlyC int) contender {
+		return contender{runnerNative, m.name, onlyC, func(c int) (stages, []int32, error) { return native.rank(m, c) }}
+	}
 
 	meter := &memoryMeter{}
-	if err := wasm(experimental.WithMemoryAllocator(ctx, meter), rts.simd, runnerSIMD, modePQ, 0, false,
+	if err := wasm(experimental.WithMemoryAllocator(ctx, meter), rts.simd, runnerSIMD, pq, 0,
 		func() { mem.Model = meter.size() }); err != nil {
 		return nil, mem, err
 	}
 	mem.Events = meter.size()
 	if slices.Contains(plan.ScalarLengths, l) {
-		if err := wasm(ctx, rts.scalar, runnerScalar, modePQ, 0, false, nil); err != nil {
+		if err := wasm(ctx, rts.scalar, runnerScalar, pq, 0, nil); err != nil {
 			return nil, mem, err
 		}
 	}
-	native, err := newNativeRanker(d, l)
-	if err != nil {
-		return nil, mem, err
-	}
-	cs = append(cs, contender{runnerNative, modePQ, 0, native.rank})
-	if l == plan.FocusL {
-		if err := wasm(ctx, rts.interruptible, runnerInterruptible, modePQ, plan.FocusC, false, nil); err != nil {
+	cs = append(cs, nativeContender(pq, 0))
+	if focus {
+		if err := wasm(ctx, rts.interruptible, runnerInterruptible, pq, plan.FocusC, nil); err != nil {
 			return nil, mem, err
 		}
-		if err := wasm(ctx, rts.simd, runnerSIMD, modeExact, plan.FocusC, true, nil); err != nil {
-			return nil, mem, err
+		for _, m := range []benchMode{pqInt8, exact} {
+			if err := wasm(ctx, rts.simd, runnerSIMD, m, plan.FocusC, nil); err != nil {
+				return nil, mem, err
+			}
+			cs = append(cs, nativeContender(m, plan.FocusC))
 		}
-		cs = append(cs, contender{runnerNative, modeExact, plan.FocusC, native.rankExact})
 	}
 
 	for _, c := range plan.Candidates {
@@ -694,9 +728,10 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 	return rows, mem, nil
 }
 
-// loadedRanker instantiates rt and loads the model and the first l events (with their exact
-// vectors if exact). afterModel, if set, runs between the two.
-func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, exact bool, afterModel func()) (*host.Ranker, func(), error) {
+// loadedRanker instantiates rt and loads the model and the first l events. afterModel, if set,
+// runs between the two.
+func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, store host.StoreOptions, afterModel func()) (
+	*host.Ranker, func(), error) {
 	inst, err := rt.NewInstance(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -710,31 +745,39 @@ func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, ex
 	if afterModel != nil {
 		afterModel()
 	}
-	if _, err := r.LoadEvents(ctx, d.hostEv[:l], host.StoreOptions{Exact: exact}); err != nil {
+	if _, err := r.LoadEvents(ctx, d.hostEv[:l], store); err != nil {
 		closeInst()
 		return nil, nil, err
 	}
 	return r, closeInst, nil
 }
 
-// nativeRanker ranks through core/retrieval as the module does, over a store and an exact
-// history of the first events.
+// nativeRanker ranks through core/retrieval as the module does, over stores and an exact history
+// of the first events.
 type nativeRanker struct {
-	ranker  *retrieval.Ranker
-	store   *retrieval.Store
-	history *model.History
-	cands   []retrieval.Candidate
-	opt     retrieval.Options
+	ranker      *retrieval.Ranker
+	store, int8 *retrieval.Store // int8 is nil unless asked for
+	history     *model.History
+	cands       []retrieval.Candidate
 }
 
-func newNativeRanker(d *benchData, l int) (*nativeRanker, error) {
+func newNativeRanker(d *benchData, l int, withInt8 bool) (*nativeRanker, error) {
 	n := &nativeRanker{ranker: retrieval.NewRanker(d.codec), store: retrieval.NewStore(d.codec, retrieval.StoreOptions{}),
 		history: d.model.NewHistory(l)}
-	n.store.Reserve(l)
+	stores := []*retrieval.Store{n.store}
+	if withInt8 {
+		n.int8 = retrieval.NewStore(d.codec, retrieval.StoreOptions{Int8: true})
+		stores = append(stores, n.int8)
+	}
 	enc := model.NewEncoder(d.model)
+	for _, s := range stores {
+		s.Reserve(l)
+	}
 	for j, e := range d.coreEv[:l] {
-		if err := n.store.Append(e); err != nil {
-			return nil, fmt.Errorf("event %d: %w", j, err)
+		for _, s := range stores {
+			if err := s.Append(e); err != nil {
+				return nil, fmt.Errorf("event %d: %w", j, err)
+			}
 		}
 		if err := enc.AppendEvent(n.history, e.Query, e.Kind, e.Item); err != nil {
 			return nil, fmt.Errorf("event %d: %w", j, err)
@@ -743,19 +786,26 @@ func newNativeRanker(d *benchData, l int) (*nativeRanker, error) {
 	for i := range d.cands {
 		n.cands = append(n.cands, retrieval.Candidate{Query: d.query, Kind: data.Search, Item: &d.cands[i]})
 	}
-	o := d.opts
-	n.opt = retrieval.Options{K: o.K, Shortlist: o.Shortlist, Heads: retrieval.Heads(o.Heads),
-		Refine: retrieval.Vectors(o.Refine), ESU: retrieval.Vectors(o.ESU)}
 	return n, nil
 }
 
-func (n *nativeRanker) rank(c int) (stages, []int32, error) {
-	res, err := n.ranker.Rank(n.store, n.cands[:c], n.opt)
-	return nativeStages(res.Timings), res.Order, err
-}
-
-func (n *nativeRanker) rankExact(c int) (stages, []int32, error) {
-	res, err := n.ranker.RankExact(n.history, n.cands[:c], retrieval.Options{K: n.opt.K, Heads: n.opt.Heads})
+// rank ranks the first c candidates as the module does in mode m.
+func (n *nativeRanker) rank(m benchMode, c int) (stages, []int32, error) {
+	o := m.opts
+	opt := retrieval.Options{K: o.K, Shortlist: o.Shortlist, Heads: retrieval.Heads(o.Heads),
+		Refine: retrieval.Vectors(o.Refine), ESU: retrieval.Vectors(o.ESU)}
+	var res retrieval.Result
+	var err error
+	switch {
+	case m.store.Exact:
+		res, err = n.ranker.RankExact(n.history, n.cands[:c], retrieval.Options{K: opt.K, Heads: opt.Heads})
+	case m.store.Int8 && n.int8 != nil:
+		res, err = n.ranker.Rank(n.int8, n.cands[:c], opt)
+	case m.store.Int8:
+		err = errors.New("bench: no native int8 store at this length")
+	default:
+		res, err = n.ranker.Rank(n.store, n.cands[:c], opt)
+	}
 	return nativeStages(res.Timings), res.Order, err
 }
 
@@ -922,6 +972,9 @@ func ratiosAndTargets(rep *benchReport, plan benchPlan) ([]ratioRow, []targetRow
 			if ex, ok := findRow(rep.Rank, runnerSIMD, modeExact, r.L, r.C); ok {
 				add("exact ÷ PQ (wasm SIMD128)", ex, r)
 			}
+			if i8, ok := findRow(rep.Rank, runnerSIMD, modePQInt8, r.L, r.C); ok {
+				add("PQ from codes ÷ PQ with the int8 copy (wasm SIMD128)", r, i8)
+			}
 			if in, ok := findRow(rep.Rank, runnerInterruptible, modePQ, r.L, r.C); ok {
 				add("interruptible ÷ uninterruptible (wasm SIMD128)", in, r)
 			}
@@ -953,6 +1006,21 @@ func ratiosAndTargets(rep *benchReport, plan benchPlan) ([]ratioRow, []targetRow
 
 func benchNotes(rep *benchReport) []string {
 	var notes []string
+	p := rep.Plan
+	if r, ok := findRow(rep.Rank, runnerSIMD, modePQ, p.FocusL, p.FocusC); ok && r.Inside.Total > 0 {
+		in := r.Inside
+		share := func(x float64) string { return strconv.FormatFloat(100*x/in.Total, 'f', 0, 64) + "%" }
+		notes = append(notes, fmt.Sprintf("Where the SIMD128 module spends a call at L = %s, C = %d (pq): ESU and MLP %s, "+
+			"top-K and refine %s, lookup tables %s, the 4-bit scan of every event %s.", thousands(p.FocusL), p.FocusC,
+			share(in.ESU), share(in.TopK), share(in.LUT), share(in.Scan)))
+	}
+	for _, c := range rep.ColdStart {
+		if c.Cache && !c.Interruptible && c.Total > 0 {
+			notes = append(notes, fmt.Sprintf("Cold start with the cache: %s ms to a ready instance, then %s ms to load "+
+				"the %s model file (%s of the total).", fmtFloat(c.Compile+c.Instantiate), fmtFloat(c.LoadModel),
+				byteSize(int64(rep.Setup.FileBytes)), strconv.FormatFloat(100*c.LoadModel/c.Total, 'f', 0, 64)+"%"))
+		}
+	}
 	mismatch := 0
 	for _, r := range rep.Rank {
 		if r.Runner != runnerNative && !r.SameOrder {
@@ -960,12 +1028,12 @@ func benchNotes(rep *benchReport) []string {
 		}
 	}
 	if mismatch == 0 {
-		notes = append(notes, "Every wasm call ordered the candidates exactly as the native ranker did.")
+		notes = append(notes, "Every wasm call ordered the candidates exactly as the native ranker did in the same mode.")
 	} else {
 		notes = append(notes, fmt.Sprintf("%d wasm rows ordered the candidates differently from the native ranker "+
 			"(float summation order in the ESU can swap near-ties).", mismatch))
 	}
-	if !rep.Plan.Judge {
+	if !p.Judge {
 		notes = append(notes, "--quick sizes and model: the targets speak of L = 10,000 and C = 100 with the default model, so they are not judged.")
 	}
 	return notes
@@ -986,8 +1054,8 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	var b strings.Builder
 	p := rep.Plan
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
-	fmt.Fprintf(&b, "Produced by `%s` on %s, in %.0f s. Regenerate with `seminar bench --markdown docs/bench.md`; "+
-		"`--json` prints every figure.\n\n", rep.Command, rep.Date, rep.Seconds)
+	fmt.Fprintf(&b, "Produced by `%s` on %s, in %.0f s; the same command regenerates it, and `--json` prints "+
+		"every figure.\n\n", rep.Command, rep.Date, rep.Seconds)
 	m := rep.Machine
 	fmt.Fprintf(&b, "**Machine.** %s/%s, %s, %d CPUs, %s", m.GOOS, m.GOARCH, cmp.Or(m.CPU, "unknown CPU"), m.CPUs, m.GoVersion)
 	if m.LoadAvg != "" {
@@ -1006,7 +1074,11 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 		} else if tg.Judged {
 			verdict = "**missed**"
 		}
-		t.add(tg.Name, tg.Target, fmtFloat(tg.Measured)+" "+tg.Unit, verdict)
+		measured := fmtFloat(tg.Measured) + tg.Unit
+		if tg.Unit == "ms" {
+			measured = fmtFloat(tg.Measured) + " ms"
+		}
+		t.add(tg.Name, tg.Target, measured, verdict)
 	}
 	t.write(&b)
 
@@ -1023,8 +1095,9 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 		"`host.Ranker.Rank` as its caller sees it (request encoding, the call, reply decoding); \"in module\" is " +
 		"the module's own timing of the ranking. Native: `core/retrieval.Ranker` on a store of the same events, " +
 		"in this process; the SIMD128 kernels exist for wasm only, so native Go runs the portable ones.\n")
-	fmt.Fprintf(&b, "- Repetitions: %d warm-up calls per runner, then %d to %d rounds, fitted to about %.1f s per call.\n\n",
-		p.Warmup, p.MinReps, p.MaxReps, p.CellBudget)
+	fmt.Fprintf(&b, "- Modules: %s.\n", rep.Setup.Modules)
+	fmt.Fprintf(&b, "- Repetitions: %d warm-up call(s) per runner, then %d to %d rounds, fitted to about %s s per call.\n\n",
+		p.Warmup, p.MinReps, p.MaxReps, fmtFloat(p.CellBudget))
 
 	b.WriteString("## Rank latency, wasm SIMD128, warm instance\n\n")
 	b.WriteString("Milliseconds. Stages are the module's own timings (medians): lookup tables, the 4-bit scan of every " +
@@ -1047,7 +1120,8 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	t.write(&b)
 
 	fmt.Fprintf(&b, "## Every runner at L = %s\n\n", thousands(p.FocusL))
-	b.WriteString("Milliseconds; \"in ranker\" is the module's timing of the ranking (wasm) or core/retrieval's (native).\n\n")
+	b.WriteString("Milliseconds; \"in ranker\" is the module's timing of the ranking (wasm) or core/retrieval's (native). " +
+		"Retrieval modes are those of the setup above.\n\n")
 	t = mdTable{head: []string{"C", "runner", "retrieval", "median", "p90", "in ranker", "rounds"},
 		right: []bool{true, false, false, true, true, true, true}}
 	for _, r := range rep.Rank {
@@ -1089,7 +1163,9 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	b.WriteString("## Instance memory\n\n")
 	b.WriteString("The SIMD128 instance's linear memory (what `api.Memory.Size` reports, recorded through wazero's " +
 		"memory allocator hook): after loading the model, after loading the L events (codes only), and after " +
-		"the rank calls above.\n\n")
+		"the rank calls above; the last column is the size of the events' codes. Linear memory only grows, and " +
+		"the Go heap inside reuses freed space (such as the model file's input buffer), which is why loading the " +
+		"events may leave it as it was.\n\n")
 	t = mdTable{head: []string{"L", "after model", "after events", "after ranking", "events' codes"}, right: allRight(5)}
 	for _, r := range rep.Memory {
 		t.add(thousands(r.L), byteSize(int64(r.Model)), byteSize(int64(r.Events)), byteSize(int64(r.AfterRanks)),

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seminar-ranker/seminar/core/data"
 )
 
 // runCLI runs the seminar command line with args and returns its standard output and error.
@@ -49,8 +51,10 @@ func TestBenchQuick(t *testing.T) {
 			}
 		}
 	}
-	want = append(want, cell{runnerInterruptible, modePQ, plan.FocusL, plan.FocusC},
-		cell{runnerSIMD, modeExact, plan.FocusL, plan.FocusC}, cell{runnerNative, modeExact, plan.FocusL, plan.FocusC})
+	want = append(want, cell{runnerInterruptible, modePQ, plan.FocusL, plan.FocusC})
+	for _, mode := range []string{modePQInt8, modeExact} {
+		want = append(want, cell{runnerSIMD, mode, plan.FocusL, plan.FocusC}, cell{runnerNative, mode, plan.FocusL, plan.FocusC})
+	}
 	require.Len(t, rep.Rank, len(want))
 	for _, w := range want {
 		row, ok := findRow(rep.Rank, w.runner, w.mode, w.l, w.c)
@@ -69,7 +73,8 @@ func TestBenchQuick(t *testing.T) {
 		assert.Positive(t, r.Value, r.Name)
 	}
 	for _, name := range []string{"scalar ÷ SIMD128 (wasm)", "wasm SIMD128 ÷ native (pq)", "wasm SIMD128 ÷ native (exact)",
-		"exact ÷ PQ (wasm SIMD128)", "interruptible ÷ uninterruptible (wasm SIMD128)"} {
+		"exact ÷ PQ (wasm SIMD128)", "interruptible ÷ uninterruptible (wasm SIMD128)",
+		"PQ from codes ÷ PQ with the int8 copy (wasm SIMD128)"} {
 		assert.True(t, names[name], "no ratio %q", name)
 	}
 	require.Len(t, rep.Targets, 3)
@@ -214,6 +219,30 @@ func TestMemoryMeter(t *testing.T) {
 				last = append(last[:0], buf...)
 			}
 			assert.Equal(t, tt.want, m.size())
+		})
+	}
+}
+
+func TestBenchItems(t *testing.T) {
+	v2, v3 := []float32{1, 2}, []float32{1, 2, 3}
+	tests := []struct {
+		name  string
+		dense [][]float32
+		dims  []int
+		want  [][]float32
+	}{
+		{"no slots in the model", [][]float32{v2}, nil, [][]float32{}},
+		{"matching slot kept", [][]float32{v2}, []int{2}, [][]float32{v2}},
+		{"other width dropped in place", [][]float32{v3, v2}, []int{2, 2}, [][]float32{nil, v2}},
+		{"slots beyond the model's dropped", [][]float32{v2, v3}, []int{2}, [][]float32{v2}},
+		{"item without dense vectors", nil, []int{2}, [][]float32{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := benchItems([]data.Item{{ID: "a", Dense: tt.dense}}, tt.dims)
+			require.Len(t, got, 1)
+			assert.Equal(t, "a", got[0].ID)
+			assert.Equal(t, tt.want, got[0].Dense)
 		})
 	}
 }

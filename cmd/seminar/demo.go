@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -31,9 +33,11 @@ import (
 	"github.com/seminar-ranker/seminar/host"
 )
 
-// demoRecipe names the demo's training settings in the cached model's file name: change it
-// whenever they change, so that an old cache is not taken for the new recipe.
-const demoRecipe = "r1"
+// demoCodec is the codec the demo trains: the compact 4-bit layout that "seminar quantize" trains
+// by default.
+func demoCodec(seed uint64) codecFlags {
+	return codecFlags{layout: "compact", bits: 4, maxEvents: 200_000, seed: seed}
+}
 
 type demoFlags struct {
 	dataDir    string
@@ -103,14 +107,50 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	d := spec.Task.Dataset
 	fmt.Fprintf(out, "SEMINAR demo: rerank a user's candidates on-device, through the WebAssembly module in wazero\n\n")
 	fmt.Fprintf(out, "data    %s\n        %s\n", dataNote, spec.Task.Describe())
-
 	dm, err := demoTrainedModel(ctx, spec, f, cacheDir, log)
 	if err != nil {
 		return err
 	}
+	dm.describe(out)
+
+	cs, err := demoCase(spec.Task, f.user)
+	if err != nil {
+		return err
+	}
+	cands, err := demoCandidates(spec.Task.Dataset, cs, f.candidates, f.seed)
+	if err != nil {
+		return err
+	}
+	w, err := newDemoWasm(ctx, f.modules, filepath.Join(cacheDir, "wazero"), dm.file)
+	if err != nil {
+		return err
+	}
+	defer w.close(ctx)
+	fmt.Fprintf(out, "module  %s: runtime ready in %s (compiled machine code cached in %s),\n", w.name, fmtDur(w.compile),
+		w.cacheDir)
+	fmt.Fprintf(out, "        instance up in %s, model loaded in %s\n\n", fmtDur(w.instantiate), fmtDur(w.loadModel))
+
+	opts := defaultRankOptions(dm.model.Config().TopK, dm.codec.Bits())
+	run, err := w.rankCase(ctx, spec.Task.Dataset, cs, cands, opts)
+	if err != nil {
+		return err
+	}
+	if err := run.write(out, spec.Task, cs, cands); err != nil {
+		return err
+	}
+	if f.evalUsers > 0 {
+		sum, err := demoSummary(ctx, w.ranker, spec.Task, f, opts)
+		if err != nil {
+			return err
+		}
+		sum.write(out, f.candidates)
+	}
+	return nil
+}
+
+func (dm *demoModel) describe(out io.Writer) {
 	cfg := dm.model.Config()
 	if dm.cached {
 		fmt.Fprintf(out, "model   loaded %s\n", dm.path)
@@ -121,55 +161,54 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	fmt.Fprintf(out, "        d=%d, %d heads, K=%d; %d-bit PQ codec: %d codes, %d bytes per stored event\n",
 		cfg.Dim, cfg.Heads, cfg.TopK, dm.codec.Bits(), dm.codec.CodesPerEvent(),
 		retrieval.NewStore(dm.codec, retrieval.StoreOptions{}).BytesPerEvent())
+}
 
-	cs, err := demoCase(spec.Task, f.user)
-	if err != nil {
-		return err
-	}
-	user := d.Users[cs.User]
-	cands, err := demoCandidates(d, cs, f.candidates, f.seed)
-	if err != nil {
-		return err
-	}
-	pop := popularity(spec.Task.Train, len(d.Items))
+// demoRun is one user's ranking through the module and what it took.
+type demoRun struct {
+	reply      host.RankReply
+	loadEvents time.Duration
+	first      time.Duration // the first rank call, which sizes the module's buffers
+	warm       time.Duration // the median of the next few
+}
 
-	w, err := newDemoWasm(ctx, f.modules, filepath.Join(cacheDir, "wazero"), dm.file)
-	if err != nil {
-		return err
+// rankCase loads the case's history into the instance and ranks the candidates.
+func (w *demoWasm) rankCase(ctx context.Context, d *data.Dataset, cs eval.Case, cands []int32, opts host.RankOptions) (*demoRun, error) {
+	run := &demoRun{}
+	start := time.Now()
+	if _, err := w.ranker.LoadEvents(ctx, hostEvents(d, cs.History), host.StoreOptions{}); err != nil {
+		return nil, err
 	}
-	defer w.close(ctx)
-	fmt.Fprintf(out, "module  %s, %s (%s); instance up in %s, model loaded in %s\n\n", w.name, w.compileNote,
-		fmtDur(w.compile), fmtDur(w.instantiate), fmtDur(w.loadModel))
-
-	history := hostEvents(d, cs.History)
-	loadStart := time.Now()
-	if _, err := w.ranker.LoadEvents(ctx, history, host.StoreOptions{}); err != nil {
-		return err
-	}
-	loadEvents := time.Since(loadStart)
-	req := host.RankRequest{Query: cs.Target.Query, Kind: cs.Target.Kind, Options: defaultRankOptions(cfg.TopK, dm.codec.Bits())}
+	run.loadEvents = time.Since(start)
+	req := host.RankRequest{Query: cs.Target.Query, Kind: cs.Target.Kind, Options: opts}
 	for _, i := range cands {
 		req.Candidates = append(req.Candidates, d.Items[i])
 	}
-	rankStart := time.Now()
-	reply, err := w.ranker.Rank(ctx, req)
-	if err != nil {
-		return err
+	times := make([]float64, 6)
+	for i := range times {
+		start := time.Now()
+		reply, err := w.ranker.Rank(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		times[i] = float64(time.Since(start))
+		if i == 0 {
+			run.reply = reply
+		}
 	}
-	firstRank := time.Since(rankStart)
-	warm, err := warmRankTime(ctx, w.ranker, req)
-	if err != nil {
-		return err
-	}
+	run.first, run.warm = time.Duration(times[0]), time.Duration(quantile(times[1:], 0.5))
+	return run, nil
+}
 
+// write prints the user, the two rankings and the timings.
+func (run *demoRun) write(out io.Writer, task *eval.Task, cs eval.Case, cands []int32) error {
+	d := task.Dataset
 	target := cs.Target.Item
-	fmt.Fprintf(out, "user    %s: %d events; the history is all but the last (%s to %s)\n", user.ID, len(cs.History)+1,
-		fmtDate(cs.History[0].Time), fmtDate(cs.History[len(cs.History)-1].Time))
+	fmt.Fprintf(out, "user    %s: %d events; the history is all but the last (%s to %s)\n", d.Users[cs.User].ID,
+		len(cs.History)+1, fmtDate(cs.History[0].Time), fmtDate(cs.History[len(cs.History)-1].Time))
 	var recent []string
-	for _, e := range cs.History[max(0, len(cs.History)-4):] {
+	for _, e := range slices.Backward(cs.History[max(0, len(cs.History)-4):]) {
 		recent = append(recent, quoteTitle(d.Items[e.Item].Text, 32))
 	}
-	slices.Reverse(recent)
 	fmt.Fprintf(out, "        latest: %s\n", strings.Join(recent, ", "))
 	fmt.Fprintf(out, "held out %s, %s\n", quoteTitle(d.Items[target].Text, 48), fmtDate(cs.Target.Time))
 	if cs.Target.Kind == data.Search {
@@ -178,60 +217,35 @@ func runDemo(cmd *cobra.Command, f demoFlags) error {
 	fmt.Fprintf(out, "candidates %d: the held-out item and %d sampled among those the user never interacted with\n\n",
 		len(cands), len(cands)-1)
 
+	pop := popularity(task.Train, len(d.Items))
 	before := slices.Clone(cands)
 	slices.SortStableFunc(before, func(a, b int32) int { return cmp.Compare(pop[b], pop[a]) })
-	after := make([]int32, len(reply.Order))
-	for r, i := range reply.Order {
+	after := make([]int32, len(run.reply.Order))
+	for r, i := range run.reply.Order {
 		after[r] = cands[i]
 	}
-	if err := writeBeforeAfter(out, d, before, after, pop, reply, cands, target); err != nil {
+	if err := writeBeforeAfter(out, d, before, after, pop, run.reply, cands, target); err != nil {
 		return err
 	}
-
-	rankBefore, rankAfter := slices.Index(before, target)+1, slices.Index(after, target)+1
 	fmt.Fprintf(out, "\nheld-out %s: #%d of %d by popularity → #%d by SEMINAR\n", quoteTitle(d.Items[target].Text, 48),
-		rankBefore, len(cands), rankAfter)
-	t := reply.Timings
-	fmt.Fprintf(out, "timings load %d events %s · rank %d candidates %s (first call), %s warm\n", len(history),
-		fmtDur(loadEvents), len(cands), fmtDur(firstRank), fmtDur(warm))
-	fmt.Fprintf(out, "        inside the module: tables %s · 4-bit scan %s · top-K + refine %s · ESU + MLP %s\n",
+		slices.Index(before, target)+1, len(cands), slices.Index(after, target)+1)
+	t := run.reply.Timings
+	fmt.Fprintf(out, "timings load %d events %s · rank %d candidates %s (first call), %s warm\n", len(cs.History),
+		fmtDur(run.loadEvents), len(cands), fmtDur(run.first), fmtDur(run.warm))
+	_, err := fmt.Fprintf(out, "        inside the module: tables %s · 4-bit scan %s · top-K + refine %s · ESU + MLP %s\n",
 		fmtMicros(t.LUT), fmtMicros(t.Scan), fmtMicros(t.TopK), fmtMicros(t.ESU))
-
-	if f.evalUsers > 0 {
-		sum, err := demoSummary(ctx, w.ranker, spec.Task, f, req.Options)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "\nover %d users, each ranking its own held-out item among %d candidates "+
-			"(held-out item in the top 10 · mean rank):\n", sum.users, f.candidates)
-		rows := [][]string{{"SEMINAR, wasm, without a query (a feed)", fmtShare(sum.hits[1]), fmtFloat(sum.ranks[1])},
-			{"by popularity", fmtShare(sum.hits[2]), fmtFloat(sum.ranks[2])}}
-		if sum.searchTargets {
-			rows = slices.Insert(rows, 0, []string{"SEMINAR, wasm, with the query", fmtShare(sum.hits[0]), fmtFloat(sum.ranks[0])})
-		}
-		for _, r := range rows {
-			fmt.Fprintf(out, "        %-40s %5s · %5s\n", r[0], r[1], r[2])
-		}
-	}
-	return nil
+	return err
 }
 
 // demoSpec picks the dataset: MovieLens-100K with a training budget of about a minute, or the
-// generated one when the public data is absent or --generated asks for it.
+// generated one when --generated asks for it or the public data is not in its default place.
 func demoSpec(f demoFlags) (*suite.Spec, string, error) {
 	if !f.generated {
-		src, err := convert.Lookup("ml-100k")
+		dir, err := movieLensDir(f.dataDir)
 		if err != nil {
 			return nil, "", err
 		}
-		dir := filepath.Join(f.dataDir, src.Dir)
-		if f.dataDir == "" {
-			dir, err = src.DefaultDir()
-		}
-		if err == nil {
-			_, err = os.Stat(dir)
-		}
-		if err == nil {
+		if dir != "" {
 			spec, err := suite.LoadSpec("ml-100k", f.dataDir, suite.Full)
 			if err != nil {
 				return nil, "", err
@@ -239,9 +253,6 @@ func demoSpec(f demoFlags) (*suite.Spec, string, error) {
 			spec.Pretrain.Epochs, spec.Pretrain.EpochFraction = 1, 0.2
 			spec.Finetune.Epochs, spec.Finetune.EpochFraction = 2, 0.2
 			return spec, "MovieLens-100K from " + dir, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) && f.dataDir != "" {
-			return nil, "", err
 		}
 	}
 	spec, err := suite.LoadSpec("synth", "", suite.Full)
@@ -253,6 +264,27 @@ func demoSpec(f demoFlags) (*suite.Spec, string, error) {
 		note += ": MovieLens-100K is not in ../shared/data"
 	}
 	return spec, note, nil
+}
+
+// movieLensDir returns MovieLens-100K's folder under dataDir, which must exist, or under the
+// default data folder; "" when the default has none.
+func movieLensDir(dataDir string) (string, error) {
+	src, err := convert.Lookup("ml-100k")
+	if err != nil {
+		return "", err
+	}
+	if dataDir != "" {
+		dir := filepath.Join(dataDir, src.Dir)
+		if _, err := os.Stat(dir); err != nil {
+			return "", fmt.Errorf("--data-dir: %w", err)
+		}
+		return dir, nil
+	}
+	dir, err := src.DefaultDir()
+	if err != nil {
+		return "", nil
+	}
+	return dir, nil
 }
 
 // demoCacheDir is where the demo keeps its model and the compiled module.
@@ -269,7 +301,11 @@ func demoCacheDir(dir string) (string, error) {
 
 // demoTrainedModel loads the cached model of the spec and seed, or trains one and caches it.
 func demoTrainedModel(ctx context.Context, spec *suite.Spec, f demoFlags, cacheDir string, log io.Writer) (*demoModel, error) {
-	path := filepath.Join(cacheDir, fmt.Sprintf("demo-%s-seed%d-%s.model", spec.Key, f.seed, demoRecipe))
+	recipe, err := demoRecipe(spec, f.seed)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(cacheDir, "demo-"+spec.Key+"-"+recipe+".model")
 	if !f.retrain {
 		if b, err := os.ReadFile(path); err == nil {
 			dm, err := parseDemoModel(b)
@@ -297,7 +333,32 @@ func demoTrainedModel(ctx context.Context, spec *suite.Spec, f demoFlags, cacheD
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return nil, err
 	}
-	return dm, os.WriteFile(path, b, 0o644)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return nil, err
+	}
+	// Models of earlier recipes will not be read again.
+	stale, err := filepath.Glob(filepath.Join(cacheDir, "demo-"+spec.Key+"-*.model"))
+	for _, p := range stale {
+		if p != path {
+			err = errors.Join(err, os.Remove(p))
+		}
+	}
+	return dm, err
+}
+
+// demoRecipe names everything a trained model depends on, the training settings, the codec and
+// the seed, by a hash: a cached model of other settings is never taken for this one.
+func demoRecipe(spec *suite.Spec, seed uint64) (string, error) {
+	b, err := json.Marshal(struct {
+		Spec  *suite.Spec
+		Codec string
+		Seed  uint64
+	}{spec, fmt.Sprintf("%+v", demoCodec(seed)), seed})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6]), nil
 }
 
 // trainDemoModel pretrains the PSU of a new model, finetunes it as SEMINAR's ranker and adds a
@@ -338,7 +399,7 @@ func trainDemoModel(ctx context.Context, spec *suite.Spec, seed uint64, bars *ba
 		}
 	}
 	fmt.Fprintf(log, "4-bit PQ codec: k-means over %d events\n", len(events))
-	cf := codecFlags{layout: "compact", bits: 4, maxEvents: 200_000, seed: seed}
+	cf := demoCodec(seed)
 	codec, err := cf.train(ctx, m, events)
 	if err != nil {
 		return nil, err
@@ -441,7 +502,7 @@ type demoWasm struct {
 	rt          *host.Runtime
 	ranker      *host.Ranker
 	name        string
-	compileNote string
+	cacheDir    string
 	compile     time.Duration
 	instantiate time.Duration
 	loadModel   time.Duration
@@ -452,10 +513,7 @@ func newDemoWasm(ctx context.Context, modulesDir, cacheDir string, file []byte) 
 	if err != nil {
 		return nil, err
 	}
-	w := &demoWasm{compileNote: "compiled from the cache"}
-	if _, err := os.Stat(cacheDir); errors.Is(err, fs.ErrNotExist) {
-		w.compileNote = "compiled and cached"
-	}
+	w := &demoWasm{cacheDir: cacheDir}
 	// Uninterruptible: a rank call takes milliseconds, and the checks that would let a context
 	// stop it midway cost several times that (see docs/bench.md).
 	start := time.Now()
@@ -483,19 +541,6 @@ func newDemoWasm(ctx context.Context, modulesDir, cacheDir string, file []byte) 
 }
 
 func (w *demoWasm) close(ctx context.Context) error { return w.rt.Close(ctx) }
-
-// warmRankTime is the median of a few more calls of the same request.
-func warmRankTime(ctx context.Context, r *host.Ranker, req host.RankRequest) (time.Duration, error) {
-	times := make([]float64, 5)
-	for i := range times {
-		start := time.Now()
-		if _, err := r.Rank(ctx, req); err != nil {
-			return 0, err
-		}
-		times[i] = float64(time.Since(start))
-	}
-	return time.Duration(quantile(times, 0.5)), nil
-}
 
 // writeBeforeAfter prints the two rankings side by side, the held-out item marked.
 func writeBeforeAfter(w io.Writer, d *data.Dataset, before, after []int32, pop []int, reply host.RankReply, cands []int32, target int32) error {
@@ -616,6 +661,19 @@ func demoSummary(ctx context.Context, r *host.Ranker, task *eval.Task, f demoFla
 		s.ranks[k] /= float64(max(s.users, 1))
 	}
 	return s, nil
+}
+
+func (s demoSummaryResult) write(out io.Writer, candidates int) {
+	fmt.Fprintf(out, "\nthe first %d users, each ranking its own held-out item among %d candidates "+
+		"(held-out item in the top 10 · its mean rank):\n", s.users, candidates)
+	rows := [][]string{{"SEMINAR, wasm, without a query (a feed)", fmtShare(s.hits[1]), fmtFloat(s.ranks[1])},
+		{"by popularity", fmtShare(s.hits[2]), fmtFloat(s.ranks[2])}}
+	if s.searchTargets {
+		rows = slices.Insert(rows, 0, []string{"SEMINAR, wasm, with the query", fmtShare(s.hits[0]), fmtFloat(s.ranks[0])})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(out, "        %-40s %5s · %5s\n", r[0], r[1], r[2])
+	}
 }
 
 func queryNote(d *data.Dataset) string {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,8 +14,8 @@ import (
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 )
 
-// TestDemoGenerated runs the demo twice on generated data: the first run trains and caches the
-// model, the second loads it and ranks the same way.
+// TestDemoGenerated runs the demo on generated data: the first run trains and caches the model,
+// the next loads it, and every run ranks the same way.
 func TestDemoGenerated(t *testing.T) {
 	cache := t.TempDir()
 	heldOut := regexp.MustCompile(`held-out "[^"]+": #\d+ of 30 by popularity → #\d+ by SEMINAR`)
@@ -35,7 +37,7 @@ func TestDemoGenerated(t *testing.T) {
 			assert.Contains(t, stdout, tt.wantModel)
 			assert.Contains(t, stdout, "generated data")
 			assert.Contains(t, stdout, "BEFORE: by popularity")
-			assert.Contains(t, stdout, "over 5 users")
+			assert.Contains(t, stdout, "the first 5 users")
 			line := heldOut.FindString(stdout)
 			require.NotEmpty(t, line, "no held-out summary in:\n%s", stdout)
 			landed = append(landed, line)
@@ -48,6 +50,26 @@ func TestDemoGenerated(t *testing.T) {
 	}
 }
 
+// TestDemoCache checks that training replaces the cached models of other recipes, and that a
+// cached file that does not load is trained again.
+func TestDemoCache(t *testing.T) {
+	cache := t.TempDir()
+	stale := filepath.Join(cache, "demo-synth-000000000000.model")
+	require.NoError(t, os.WriteFile(stale, []byte("an older recipe"), 0o644))
+	_, _, err := runCLI(t, "demo", "--generated", "--quiet", "--cache-dir", cache, "--eval-users", "0")
+	require.NoError(t, err)
+	models, err := filepath.Glob(filepath.Join(cache, "demo-*.model"))
+	require.NoError(t, err)
+	require.Len(t, models, 1)
+	assert.NotEqual(t, stale, models[0])
+
+	require.NoError(t, os.WriteFile(models[0], []byte("not a model"), 0o644))
+	stdout, stderr, err := runCLI(t, "demo", "--generated", "--quiet", "--cache-dir", cache, "--eval-users", "0")
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "training again")
+	assert.Contains(t, stdout, "model   trained in")
+}
+
 func TestDemoFlags(t *testing.T) {
 	tests := []struct {
 		name string
@@ -56,12 +78,13 @@ func TestDemoFlags(t *testing.T) {
 	}{
 		{"too few candidates", []string{"--candidates", "1"}, "--candidates 1"},
 		{"too many candidates", []string{"--candidates", "201"}, "--candidates 201"},
-		{"unknown user", []string{"--user", "nobody"}, `no user "nobody"`},
+		{"unknown user", []string{"--generated", "--user", "nobody"}, `no user "nobody"`},
+		{"missing data folder", []string{"--data-dir", filepath.Join(t.TempDir(), "none")}, "--data-dir"},
 	}
 	cache := t.TempDir()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"demo", "--generated", "--quiet", "--cache-dir", cache, "--eval-users", "0"}, tt.args...)
+			args := append([]string{"demo", "--quiet", "--cache-dir", cache, "--eval-users", "0"}, tt.args...)
 			_, _, err := runCLI(t, args...)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,6 +33,7 @@ import (
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/fastscan"
 	"github.com/seminar-ranker/seminar/core/kernels"
+	"github.com/seminar-ranker/seminar/core/metrics"
 	"github.com/seminar-ranker/seminar/core/model"
 	"github.com/seminar-ranker/seminar/core/modelfile"
 	"github.com/seminar-ranker/seminar/core/retrieval"
@@ -129,7 +132,10 @@ type rankingRow struct {
 	NDCG10   float64 `json:"ndcg10"`
 	MRR      float64 `json:"mrr"`
 	DeltaRel float64 `json:"ndcg10_change_relative"` // (approx − exact) / exact
-	EventsRd float64 `json:"mean_events_read,omitempty"`
+	// Top10 is the mean overlap of the candidates' top 10 with the exact ranking's.
+	Top10 float64 `json:"top10_agreement"`
+	// AbsLogitDiff is the mean absolute difference of a candidate's logit from the exact one.
+	AbsLogitDiff float64 `json:"mean_abs_logit_difference"`
 }
 
 type speedRow struct {
@@ -481,35 +487,129 @@ func (a *storeRanker) Score(dst []float32, c *eval.Case, items []int32) (int, er
 	return 0, nil
 }
 
-// rankingStudy evaluates the model's exact ranking and every approximate variant on the same
-// cases and candidates.
+// rankingStudy ranks every case's candidates with the model's exact GSU and with every
+// approximate variant, and reports their metrics (computed as core/eval computes them, from the
+// positive's score and its negatives') and how closely each variant reproduces the exact
+// ranking: the overlap of the two top-10 lists and the mean absolute difference of the logits.
+// Cases are split into contiguous blocks, one per worker, merged in order.
 func rankingStudy(ctx context.Context, sd *studyData, workers int, rep *studyReport) error {
-	exact, err := eval.Evaluate(ctx, sd.cases, sd.cands, workers, func() (eval.Ranker, error) {
-		return eval.NewModelRanker(sd.m, baseline.Strategy{Kind: baseline.GSU}, sd.items)
-	}, nil)
-	if err != nil {
-		return err
+	variants := rankingVariants(sd.m)
+	workers = max(1, min(workers, len(sd.cases)))
+	shards := make([]rankingShard, workers)
+	block := (len(sd.cases) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range shards {
+		lo, hi := min(len(sd.cases), w*block), min(len(sd.cases), (w+1)*block)
+		wg.Go(func() { shards[w].run(ctx, sd, variants, lo, hi) })
 	}
+	wg.Wait()
+	total := shards[0]
+	if total.err != nil {
+		return total.err
+	}
+	for _, sh := range shards[1:] {
+		if sh.err != nil {
+			return sh.err
+		}
+		for v := range total.acc {
+			if err := total.acc[v].Merge(sh.acc[v]); err != nil {
+				return err
+			}
+			total.top10[v] += sh.top10[v]
+			total.dlogit[v] += sh.dlogit[v]
+		}
+	}
+	exact := total.acc[0].Result()
 	at10 := slices.Index(exact.Ks, 10)
-	row := func(name string, r eval.Report) rankingRow {
-		return rankingRow{Dataset: sd.name, Variant: name, Cases: r.Cases, HIT10: r.HIT[at10], NDCG10: r.NDCG[at10],
-			MRR: r.MRR, DeltaRel: (r.NDCG[at10] - exact.NDCG[at10]) / exact.NDCG[at10], EventsRd: r.MeanEventsRead}
+	for v := range total.acc {
+		r := total.acc[v].Result()
+		name := "exact (the model's GSU over float32 vectors)"
+		if v > 0 {
+			name = variants[v-1].name
+		}
+		rep.Ranking = append(rep.Ranking, rankingRow{Dataset: sd.name, Variant: name, Cases: r.Cases,
+			HIT10: r.HIT[at10], NDCG10: r.NDCG[at10], MRR: r.MRR,
+			DeltaRel:     (r.NDCG[at10] - exact.NDCG[at10]) / exact.NDCG[at10],
+			Top10:        total.top10[v] / float64(r.Cases),
+			AbsLogitDiff: total.dlogit[v] / float64(r.Cases)})
 	}
-	rep.Ranking = append(rep.Ranking, row("exact (the model's GSU over float32 vectors)", exact))
-	for _, v := range rankingVariants(sd.m) {
+	return nil
+}
+
+// rankingShard ranks one block of cases: accumulators and agreement sums per ranking, the
+// exact one first.
+type rankingShard struct {
+	acc           []*metrics.Accumulator
+	top10, dlogit []float64
+	err           error
+}
+
+func (sh *rankingShard) run(ctx context.Context, sd *studyData, variants []approxVariant, lo, hi int) {
+	exact, err := eval.NewModelRanker(sd.m, baseline.Strategy{Kind: baseline.GSU}, sd.items)
+	if err != nil {
+		sh.err = err
+		return
+	}
+	rankers := []eval.Ranker{exact}
+	for _, v := range variants {
 		stores, codec := sd.stores4, sd.c4
 		if v.bits == 8 {
 			stores, codec = sd.stores8, sd.c8
 		}
-		r, err := eval.Evaluate(ctx, sd.cases, sd.cands, workers, func() (eval.Ranker, error) {
-			return &storeRanker{sd: sd, stores: stores, r: retrieval.NewRanker(codec), opt: v.opt}, nil
-		}, nil)
-		if err != nil {
-			return fmt.Errorf("%s, %s: %w", sd.name, v.name, err)
-		}
-		rep.Ranking = append(rep.Ranking, row(v.name, r))
+		rankers = append(rankers, &storeRanker{sd: sd, stores: stores, r: retrieval.NewRanker(codec), opt: v.opt})
 	}
-	return nil
+	sh.top10, sh.dlogit = make([]float64, len(rankers)), make([]float64, len(rankers))
+	for range rankers {
+		acc, err := metrics.NewAccumulator(eval.Ks...)
+		if err != nil {
+			sh.err = err
+			return
+		}
+		sh.acc = append(sh.acc, acc)
+	}
+	var items []int32
+	scores := make([][]float32, len(rankers))
+	for i := lo; i < hi; i++ {
+		if sh.err = ctx.Err(); sh.err != nil {
+			return
+		}
+		ci := sd.cands.Cases[i]
+		items = append(append(items[:0], ci.Positive), ci.Negatives...)
+		for v, r := range rankers {
+			scores[v] = slices.Grow(scores[v][:0], len(items))[:len(items)]
+			if _, sh.err = r.Score(scores[v], &sd.cases[i], items); sh.err != nil {
+				return
+			}
+			if sh.err = sh.acc[v].Add(scores[v][0], scores[v][1:]); sh.err != nil {
+				return
+			}
+			sh.top10[v] += topOverlap(scores[0], scores[v], 10)
+			for j, x := range scores[v] {
+				sh.dlogit[v] += math.Abs(float64(x-scores[0][j])) / float64(len(items))
+			}
+		}
+	}
+}
+
+// topOverlap is the fraction of the n best of a that are among the n best of b (ties by lower
+// index).
+func topOverlap(a, b []float32, n int) float64 {
+	top := func(s []float32) []int {
+		idx := make([]int, len(s))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(s[y], s[x]) })
+		return idx[:min(n, len(idx))]
+	}
+	ta, tb := top(a), top(b)
+	hits := 0
+	for _, i := range ta {
+		if slices.Contains(tb, i) {
+			hits++
+		}
+	}
+	return float64(hits) / float64(len(ta))
 }
 
 // recallHistory is one history in all its forms and the targets retrieved from it.
@@ -1462,10 +1562,11 @@ func (rep *studyReport) text() string {
 		writeTable(&b, rows)
 	}
 	section("Ranking metrics with approximate against exact retrieval")
-	rows = [][]string{{"data", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change"}}
+	rows = [][]string{{"data", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change", "top-10 agreement", "mean |Δ logit|"}}
 	for _, r := range rep.Ranking {
 		rows = append(rows, []string{r.Dataset, r.Variant, fmt.Sprint(r.Cases), fmt.Sprintf("%.4f", r.HIT10),
-			fmt.Sprintf("%.4f", r.NDCG10), fmt.Sprintf("%.4f", r.MRR), fmt.Sprintf("%+.2f%%", 100*r.DeltaRel)})
+			fmt.Sprintf("%.4f", r.NDCG10), fmt.Sprintf("%.4f", r.MRR), fmt.Sprintf("%+.2f%%", 100*r.DeltaRel),
+			fmt.Sprintf("%.3f", r.Top10), fmt.Sprintf("%.5f", r.AbsLogitDiff)})
 	}
 	writeTable(&b, rows)
 	section("GSU speed per target (one run; lowest mean of 5 batches)")

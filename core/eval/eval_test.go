@@ -292,3 +292,21 @@ func TestBestBuyHeldOut(t *testing.T) {
 	_, err = BestBuyHeldOut(d, filepath.Join(dir, "other.csv"))
 	assert.Error(t, err, "a click that is not in the dataset")
 }
+
+func TestModelRankerAllocatesNothingOnceWarm(t *testing.T) {
+	d := tinyDataset(t)
+	task, err := LeaveOneOut(d, 3)
+	require.NoError(t, err)
+	m := tinyModel(t, d)
+	for _, s := range []baseline.Strategy{{Kind: baseline.GSU}, {Kind: baseline.SameAttr, K: 3}} {
+		r, err := NewModelRanker(m, s, d.Items)
+		require.NoError(t, err)
+		c := &task.Test[0]
+		items := []int32{3, 1, 4, 1, 5, 9, 2, 6}
+		scores := make([]float32, len(items))
+		_, err = r.Score(scores, c, items)
+		require.NoError(t, err)
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _, err = r.Score(scores, c, items) }), s.String())
+		require.NoError(t, err)
+	}
+}

@@ -116,7 +116,7 @@ func TestRecallOnPlantedEvents(t *testing.T) {
 	evs := testEvents(t, 13, 2000, 1200)
 	rng := rand.New(rand.NewPCG(13, 1))
 	tv := targetVector(t, m, candidates(evs, itemsOf(evs, 1), data.Search)[0])
-	hist, want := plantedHistory(t, m, evs[600:], tv, 3000, 30, rng)
+	hist, want := plantedHistory(t, m, evs[600:], tv, 2000, 30, rng)
 	for _, tt := range []struct {
 		layout string
 		bits   int
@@ -131,7 +131,7 @@ func TestRecallOnPlantedEvents(t *testing.T) {
 	} {
 		t.Run(tt.layout, func(t *testing.T) {
 			// Codebooks trained on other events of the same catalogue.
-			s := newStore(t, trainedCodec(t, m, evs[:600], tt.layout, tt.bits), StoreOptions{}, hist)
+			s := newStore(t, trainedCodec(t, m, evs[:400], tt.layout, tt.bits), StoreOptions{}, hist)
 			got, err := NewRanker(s.Codec()).Retrieve(s, tv, tt.opt)
 			require.NoError(t, err)
 			assert.GreaterOrEqual(t, float64(overlap(want, got))/float64(len(want)), 0.9)
@@ -279,7 +279,7 @@ func TestRankRejects(t *testing.T) {
 
 func TestRankAllocs(t *testing.T) {
 	m := testModel(t)
-	evs := testEvents(t, 17, 300, 1000)
+	evs := testEvents(t, 17, 300, 500)
 	cands := candidates(evs, itemsOf(evs, 12), data.Search)
 	for _, bits := range []int{4, 8} {
 		c := trainedCodec(t, m, evs[:400], LayoutCompact, bits)

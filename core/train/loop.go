@@ -86,11 +86,14 @@ type FinetuneConfig struct {
 
 // Step is the progress of training after one optimiser step.
 type Step struct {
-	Epoch, Step, Steps int // Step counts from 1 up to Steps over all epochs
-	Loss               float64
-	Parts              []float64 // PSU: the components (PartNames); ranking: nil
-	Targets            int       // targets trained on so far
-	Elapsed            time.Duration
+	Epoch, Epochs int
+	Step, Steps   int // Step counts from 1 up to Steps over all epochs
+	EpochStep     int // counts from 1 up to EpochSteps within the epoch
+	EpochSteps    int
+	Loss          float64
+	Parts         []float64 // PSU: the components (PartNames); ranking: nil
+	Targets       int       // targets trained on so far
+	Elapsed       time.Duration
 }
 
 // Hooks let a caller follow and steer training. Both may be nil.
@@ -158,7 +161,7 @@ func Pretrain(ctx context.Context, m *model.Model, corpus *Corpus, cfg PretrainC
 	r := newRunner(b, f, cfg.Options, nil)
 	return r.run(ctx, 1, hooks, 0, true,
 		func(c *chunk, rng *rand.Rand) { drawPairNegatives(f, c, cfg.Negatives, !cfg.EventNegatives, rng) },
-		func(w *worker, t *autodiff.Tape, c *chunk) (autodiff.Var, error) { return w.recordPSU(t, b, f, c, sh) })
+		func(w *worker, t *autodiff.Tape, c *chunk) (autodiff.Var, error) { return w.recordPSU(t, b, f, c, sh) }, nil)
 }
 
 // Finetune trains m as a ranking model with cfg.Strategy's retrieval: G_m, the ESU, the MLP,
@@ -194,7 +197,7 @@ func Finetune(ctx context.Context, m *model.Model, corpus *Corpus, cfg FinetuneC
 	if _, err := cfg.Strategy.NewSelector(m, corpus.Items); err != nil {
 		return Report{}, err
 	}
-	tie := func() {}
+	var tie func()
 	if cfg.Strategy.TieESU {
 		tie = func() { baseline.Tie(m) }
 	}
@@ -244,10 +247,10 @@ func (r *runner) worker(t *autodiff.Tape) (*worker, error) {
 
 type recordFunc func(w *worker, t *autodiff.Tape, c *chunk) (autodiff.Var, error)
 
-// run trains for the configured epochs on targets from position first on. after runs after
-// every optimiser step (and once before the first).
+// run trains for the configured epochs on targets from position first on. after, if not nil,
+// runs after every optimiser step (and once before the first).
 func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, parts bool,
-	draw func(*chunk, *rand.Rand), record recordFunc, after ...func()) (Report, error) {
+	draw func(*chunk, *rand.Rand), record recordFunc, after func()) (Report, error) {
 	opts := r.opts
 	dp, err := autodiff.NewDataParallel(r.b.params, opts.Workers)
 	if err != nil {
@@ -260,8 +263,8 @@ func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, 
 		return Report{}, err
 	}
 	runAfter := func() {
-		for _, fn := range after {
-			fn()
+		if after != nil {
+			after()
 		}
 	}
 	runAfter()
@@ -343,8 +346,9 @@ func (r *runner) run(ctx context.Context, first int, hooks Hooks, patience int, 
 				acc.loss, acc.parts, acc.n = 0, [numParts]float64{}, 0
 			}
 			if hooks.Step != nil {
-				hooks.Step(Step{Epoch: e + 1, Step: rep.Steps, Steps: steps, Loss: loss, Parts: stepParts,
-					Targets: rep.Targets, Elapsed: time.Since(start)})
+				hooks.Step(Step{Epoch: e + 1, Epochs: len(plans), Step: rep.Steps, Steps: steps,
+					EpochStep: from/opts.Batch + 1, EpochSteps: (len(plan) + opts.Batch - 1) / opts.Batch,
+					Loss: loss, Parts: stepParts, Targets: rep.Targets, Elapsed: time.Since(start)})
 			}
 		}
 		if hooks.Validate == nil {

@@ -16,7 +16,7 @@ const (
 )
 
 // PartNames names the PSU loss components in the order of Step.Parts and Point.Parts.
-var PartNames = [numParts]string{"next", "align", "rel"}
+func PartNames() []string { return []string{"next", "align", "rel"} }
 
 // psuShape fixes the PSU forward pass.
 type psuShape struct {

@@ -282,3 +282,36 @@ func TestValidationKeepsBestEpochAndStopsEarly(t *testing.T) {
 	assert.Equal(t, 2, rep.BestEpoch)
 	assert.Equal(t, atBest, m.Flat(), "the best epoch's parameters are restored")
 }
+
+func TestRecordingAChunkAllocatesNothingAfterWarmUp(t *testing.T) {
+	corpus, d := tinyCorpus(t, 4, 20, 30)
+	m := tinyModel(t, d, 4)
+	tests := []struct {
+		name   string
+		record func(w *worker, tape *autodiff.Tape, b *binding, f *features, c *chunk) error
+	}{
+		{"ranking", func(w *worker, tape *autodiff.Tape, b *binding, f *features, c *chunk) error {
+			_, _, err := w.recordRanking(tape, b, f, c, rankShape{maxHistory: 16, negatives: 3})
+			return err
+		}},
+		{"psu", func(w *worker, tape *autodiff.Tape, b *binding, f *features, c *chunk) error {
+			_, err := w.recordPSU(tape, b, f, c, psuShape{prefix: 8, negatives: 3, wNext: 1, wAlign: 1, wRel: 1,
+				nextTemp: 1, contrastTemp: 1, alignBatch: 8, relBatch: 8})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, f, w := newTestWorker(t, m, corpus, baseline.Strategy{Kind: baseline.GSU})
+			c := &chunk{segs: []segment{{0, 10, 16}, {1, 3, 6}}, targets: 9}
+			drawPairNegatives(f, c, 3, false, rand.New(rand.NewPCG(1, 1)))
+			tape := autodiff.NewTape(b.params.NewGrads())
+			step := func() {
+				tape.Reset()
+				require.NoError(t, tt.record(w, tape, b, f, c))
+			}
+			step()
+			assert.Zero(t, testing.AllocsPerRun(5, step))
+		})
+	}
+}

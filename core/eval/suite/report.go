@@ -230,7 +230,7 @@ func WritePlot(w io.Writer, r *Results) error {
 			c := d.Pretrain[0].Train.Curve
 			p := lossplot.Panel{Title: d.Spec.Key + " psu pretraining", XLabel: "epoch", YLabel: "loss"}
 			p.Curves = append(p.Curves, curve("w-sum", c, -1))
-			for k, name := range train.PartNames {
+			for k, name := range train.PartNames() {
 				p.Curves = append(p.Curves, curve(name, c, k))
 			}
 			panels = append(panels, p)

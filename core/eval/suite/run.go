@@ -238,7 +238,10 @@ func PretrainPSU(ctx context.Context, s *Spec, seed uint64, progress func(Progre
 	pre.Seed = seed
 	stage := fmt.Sprintf("%s seed %d: PSU pretraining", s.Key, seed)
 	rep, err := train.Pretrain(ctx, m, &train.Corpus{Items: s.Task.Dataset.Items, Sequences: s.Task.Train}, pre,
-		train.Hooks{Step: func(st train.Step) { report(progress, stage, "steps", st.Step, st.Steps, st.Loss) }})
+		train.Hooks{Step: func(st train.Step) {
+			report(progress, fmt.Sprintf("%s epoch %d/%d", stage, st.Epoch, st.Epochs), "steps", st.EpochStep,
+				st.EpochSteps, st.Loss)
+		}})
 	if err != nil {
 		return nil, train.Report{}, fmt.Errorf("pretrain seed %d: %w", seed, err)
 	}
@@ -289,7 +292,10 @@ func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *
 	fine := s.Finetune
 	fine.Seed, fine.Strategy = seed, method.Strategy
 	tr.Train, err = train.Finetune(ctx, m, &train.Corpus{Items: items, Sequences: task.Train}, fine, train.Hooks{
-		Step: func(st train.Step) { report(progress, prefix+" training", "steps", st.Step, st.Steps, st.Loss) },
+		Step: func(st train.Step) {
+			report(progress, fmt.Sprintf("%s training epoch %d/%d", prefix, st.Epoch, st.Epochs), "steps",
+				st.EpochStep, st.EpochSteps, st.Loss)
+		},
 		Validate: func(epoch int) (float64, error) {
 			r, err := tr.Evaluate(ctx, task.Valid, valid, evalWorkers, progress, fmt.Sprintf("%s validation %d", prefix, epoch))
 			validReports = append(validReports, r)

@@ -76,6 +76,7 @@ func Draw(w io.Writer, panels []Panel, width, height int) error {
 func drawPanel(img *image.RGBA, r image.Rectangle, p Panel) {
 	plot := image.Rect(r.Min.X+marginLeft, r.Min.Y+marginTop, r.Max.X-marginRight, r.Max.Y-marginBottom)
 	xmin, xmax, ymin, ymax := bounds(p.Curves)
+	xmin = min(xmin, 0) // curves over training time start at its origin
 	ymin, ymax = pad(ymin, ymax)
 	if xmin == xmax {
 		xmax = xmin + 1
