@@ -5,7 +5,7 @@ import "github.com/spf13/cobra"
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "seminar",
-		Short:         "SEMINAR on-device ranker: data, train, quantize, eval, rank, bench, serve, demo",
+		Short:         "SEMINAR on-device ranker: data, train, quantize, eval, rank, study, bench, demo",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -49,7 +49,7 @@ const (
 	section8         = retrieval.Section + "8"
 	wasmMemoryPages  = 65536
 	minBatchDuration = 20 * time.Millisecond
-	timingBatches    = 5
+	timingRounds     = 7
 )
 
 // Long generated histories of one user, for recall and speed at fixed lengths.
@@ -1048,11 +1048,12 @@ func gsuVariants() []gsuVariant {
 
 // nativeSpeed times every GSU variant natively, one target per call.
 func (lh *longHistory) nativeSpeed(rep *studyReport) error {
-	r4, r8 := retrieval.NewRanker(lh.sd.c4), retrieval.NewRanker(lh.sd.c8)
-	var rows []speedRow
-	for _, v := range gsuVariants() {
+	vs := gsuVariants()
+	calls := make([]func() error, len(vs))
+	for k, v := range vs {
+		r4, r8 := retrieval.NewRanker(lh.sd.c4), retrieval.NewRanker(lh.sd.c8)
 		i := 0
-		took, err := timeCalls(func() error {
+		calls[k] = func() error {
 			t := lh.targets[i%len(lh.targets)]
 			i++
 			var err error
@@ -1064,12 +1065,19 @@ func (lh *longHistory) nativeSpeed(rep *studyReport) error {
 			default:
 				_, err = r4.Retrieve(lh.s4, t, v.opt)
 			}
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("%s: %w", v.name, err)
+			if err != nil {
+				return fmt.Errorf("%s: %w", v.name, err)
+			}
+			return nil
 		}
-		rows = append(rows, speedRow{Where: "native", L: lh.h.Len(), Variant: v.name, Micros: micros(took)})
+	}
+	took, err := timeInterleaved(calls)
+	if err != nil {
+		return err
+	}
+	rows := make([]speedRow, len(vs))
+	for k, v := range vs {
+		rows[k] = speedRow{Where: "native", L: lh.h.Len(), Variant: v.name, Micros: micros(took[k])}
 	}
 	rep.Speed = append(rep.Speed, speedRatios(rows)...)
 	return nil
@@ -1084,39 +1092,55 @@ func speedRatios(rows []speedRow) []speedRow {
 	return rows
 }
 
-// timeCalls runs f in batches of n calls, n doubled until a batch lasts minBatchDuration, and
-// returns the lowest mean time per call over timingBatches batches: the least disturbed
-// estimate on a shared machine.
-func timeCalls(f func() error) (time.Duration, error) {
-	for range 3 {
+// timeInterleaved times each of fs, which are compared with one another: each runs in batches
+// of n calls (n doubled until a batch lasts minBatchDuration), the batches of all fs taking turns
+// for timingRounds rounds, and each gets its lowest mean time per call. Interleaving exposes
+// every f to the same disturbances of a shared machine, and the minimum is the least disturbed.
+func timeInterleaved(fs []func() error) ([]time.Duration, error) {
+	sizes := make([]int, len(fs))
+	for i, f := range fs {
+		for range 3 {
+			if err := f(); err != nil {
+				return nil, err
+			}
+		}
+		sizes[i] = 1
+		for {
+			took, err := batch(f, sizes[i])
+			if err != nil {
+				return nil, err
+			}
+			if took >= minBatchDuration {
+				break
+			}
+			sizes[i] *= 2
+		}
+	}
+	best := make([]time.Duration, len(fs))
+	for i := range best {
+		best[i] = math.MaxInt64
+	}
+	for range timingRounds {
+		for i, f := range fs {
+			took, err := batch(f, sizes[i])
+			if err != nil {
+				return nil, err
+			}
+			best[i] = min(best[i], took/time.Duration(sizes[i]))
+		}
+	}
+	return best, nil
+}
+
+// batch runs f n times and returns how long that took.
+func batch(f func() error, n int) (time.Duration, error) {
+	start := time.Now()
+	for range n {
 		if err := f(); err != nil {
 			return 0, err
 		}
 	}
-	n := 1
-	for {
-		start := time.Now()
-		for range n {
-			if err := f(); err != nil {
-				return 0, err
-			}
-		}
-		if took := time.Since(start); took >= minBatchDuration {
-			break
-		}
-		n *= 2
-	}
-	best := time.Duration(math.MaxInt64)
-	for range timingBatches {
-		start := time.Now()
-		for range n {
-			if err := f(); err != nil {
-				return 0, err
-			}
-		}
-		best = min(best, time.Since(start)/time.Duration(n))
-	}
-	return best, nil
+	return time.Since(start), nil
 }
 
 func micros(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
@@ -1226,7 +1250,7 @@ func (w *wasmModules) ourError() error {
 	return fmt.Errorf("seminar-kernels: %s", b)
 }
 
-// timed returns a call of fn with args, for timeCalls: it goes through CallWithStack so that
+// timed returns a call of fn with args, for timeInterleaved: it goes through CallWithStack so that
 // the host adds no allocation to what is timed.
 func (w *wasmModules) timed(mod api.Module, name string, args ...uint64) (func() error, error) {
 	fn := mod.ExportedFunction(name)
@@ -1290,8 +1314,9 @@ func (w *wasmModules) gsu(sd *studyData, lh *longHistory, rep *studyReport) erro
 		}
 		targets[i] = uint64(p)
 	}
-	var rows []speedRow
-	for _, v := range gsuVariants() {
+	vs := gsuVariants()
+	variants := make([]func() error, len(vs))
+	for k, v := range vs {
 		exact := uint64(0)
 		if v.exact {
 			exact = 1
@@ -1304,14 +1329,21 @@ func (w *wasmModules) gsu(sd *studyData, lh *longHistory, rep *studyReport) erro
 			}
 		}
 		i := 0
-		took, err := timeCalls(func() error {
+		variants[k] = func() error {
 			i++
-			return calls[i%len(calls)]()
-		})
-		if err != nil {
-			return fmt.Errorf("wasm %s: %w", v.name, err)
+			if err := calls[i%len(calls)](); err != nil {
+				return fmt.Errorf("wasm %s: %w", v.name, err)
+			}
+			return nil
 		}
-		rows = append(rows, speedRow{Where: "wasm", L: lh.h.Len(), Variant: v.name, Micros: micros(took)})
+	}
+	took, err := timeInterleaved(variants)
+	if err != nil {
+		return err
+	}
+	rows := make([]speedRow, len(vs))
+	for k, v := range vs {
+		rows[k] = speedRow{Where: "wasm", L: lh.h.Len(), Variant: v.name, Micros: micros(took[k])}
 	}
 	rep.Speed = append(rep.Speed, speedRatios(rows)...)
 	return nil
@@ -1359,22 +1391,10 @@ func (w *wasmModules) kernels(n, m int, rep *studyReport) error {
 	if err != nil {
 		return err
 	}
-	ours, err := timeCalls(scan)
-	if err != nil {
-		return err
-	}
-	out, _ := w.ours.Memory().Read(ptr[2], uint32(2*n))
-	oursOK := equalSums(out, want)
 	multi, err := w.timed(w.ours, "scan_multi4", uint64(ptr[0]), tables, uint64(ptr[1]), uint64(nb), uint64(m), uint64(ptr[3]))
 	if err != nil {
 		return err
 	}
-	multiTook, err := timeCalls(multi)
-	if err != nil {
-		return err
-	}
-	out, _ = w.ours.Memory().Read(ptr[3], uint32(2*n))
-	multiOK := equalSums(out, want)
 
 	// The reference: 16-event blocks, laid out in its 32 MiB scratch area.
 	base, err := w.call(w.ref, "base")
@@ -1399,12 +1419,17 @@ func (w *wasmModules) kernels(n, m int, rep *studyReport) error {
 	if err != nil {
 		return err
 	}
-	refTook, err := timeCalls(refScan)
+	took, err := timeInterleaved([]func() error{refScan, scan, multi})
 	if err != nil {
 		return err
 	}
-	out, _ = w.ref.Memory().Read(outAt, uint32(2*n))
+	refTook, ours, multiTook := took[0], took[1], took[2]
+	out, _ := w.ref.Memory().Read(outAt, uint32(2*n))
 	refOK := equalSums(out, want)
+	out, _ = w.ours.Memory().Read(ptr[2], uint32(2*n))
+	oursOK := equalSums(out, want)
+	out, _ = w.ours.Memory().Read(ptr[3], uint32(2*n))
+	multiOK := equalSums(out, want)
 
 	lookups := float64(n * m)
 	rep.Kernels = append(rep.Kernels,
@@ -1569,7 +1594,7 @@ func (rep *studyReport) text() string {
 			fmt.Sprintf("%.3f", r.Top10), fmt.Sprintf("%.5f", r.AbsLogitDiff)})
 	}
 	writeTable(&b, rows)
-	section("GSU speed per target (one run; lowest mean of 5 batches)")
+	section("GSU speed per target (one run; variants interleaved, lowest mean of 7 batches)")
 	rows = [][]string{{"where", "L", "GSU", "µs", "vs exact merged", "vs exact per head"}}
 	for _, r := range rep.Speed {
 		rows = append(rows, []string{r.Where, fmt.Sprint(r.L), r.Variant, fmt.Sprintf("%.1f", r.Micros),
