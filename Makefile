@@ -6,7 +6,7 @@ export PATH := $(TOOLS):$(PATH)
 WAZERO := $(TOOLS)/wazero
 WASMEXEC = $(shell go env GOROOT)/lib/wasm/go_wasip1_wasm_exec
 
-.PHONY: all build test test-native test-wasm test-node bench demo fuzz clean tools
+.PHONY: all build test test-native test-wasm test-node bench demo results clean tools
 
 all: build
 
@@ -38,6 +38,11 @@ bench: $(WAZERO)
 	go test -run '^$$' -bench . -benchmem ./core/...
 	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
 		go test -run '^$$' -bench . -benchmem -exec "$(WASMEXEC)" ./core/...
+
+# Regenerates docs/results.md, docs/results.json and docs/loss.png (about 25 min on an idle
+# 2-core machine).
+results:
+	go run ./cmd/seminar results
 
 demo: build
 	./bin/seminar demo

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -109,6 +110,31 @@ type Point struct {
 	Epoch float64   `json:"epoch"` // epochs done at this point, fractional
 	Loss  float64   `json:"loss"`
 	Parts []float64 `json:"parts,omitempty"`
+}
+
+// MarshalJSON writes the point with five significant digits, plenty for a curve of mini-batch
+// means and a fraction of the size of full float64s.
+func (p Point) MarshalJSON() ([]byte, error) {
+	b := append([]byte(`{"epoch":`), short(p.Epoch)...)
+	b = append(append(b, `,"loss":`...), short(p.Loss)...)
+	if len(p.Parts) > 0 {
+		b = append(b, `,"parts":[`...)
+		for i, v := range p.Parts {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, short(v)...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+func short(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "null"
+	}
+	return strconv.FormatFloat(v, 'g', 5, 64)
 }
 
 // Report describes a finished training run.

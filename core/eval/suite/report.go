@@ -12,11 +12,9 @@ import (
 	"github.com/seminar-ranker/seminar/core/train/lossplot"
 )
 
-// WriteJSON writes the results as indented JSON.
+// WriteJSON writes the results as compact JSON.
 func WriteJSON(w io.Writer, r *Results) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
+	if err := json.NewEncoder(w).Encode(r); err != nil {
 		return fmt.Errorf("suite: write JSON: %w", err)
 	}
 	return nil
@@ -74,7 +72,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	b.WriteString("- All models share the encoders, the ESU (exact multi-head target attention), the scoring MLP, " +
 		"the data, the negatives and the training budget; they differ in how the ESU's events are retrieved " +
 		"(core/baseline): SEMINAR's GSU (per head top-K of a learned score, union over heads; its GSU weights are " +
-		"learned by PSU pretraining), DIN's last N, SIM's most recent same-category events, ETA's SimHash " +
+		"learned by PSU pretraining), DIN's last N (attended by the shared ESU, not DIN's MLP activation unit), SIM's most recent same-category events, ETA's SimHash " +
 		"top-K (64-bit signatures of the event vectors), TWIN's GSU with the ESU's own attention weights. " +
 		"\"SEMINAR w/o pretraining\" finetunes from a random initialisation (its GSU weights stay random). " +
 		"Ablations \"SEMINAR − m\" remove modality m from every item (training and evaluation), starting from " +
@@ -135,7 +133,7 @@ func writeDataset(b *strings.Builder, d *DatasetResult) {
 		}
 		fmt.Fprintf(b, " %.1f | %.0f |\n", m.EventsRead, m.TrainSeconds)
 	}
-	b.WriteString("\nBold: best mean in the column. \"events read\": mean history events the ESU attended over " +
+	b.WriteString("\nBold: best mean in the column (ablations included). \"events read\": mean history events the ESU attended over " +
 		"per test candidate. \"train s\": mean finetuning time (validation excluded).\n\n")
 	names := make([]string, 0, 2)
 	for _, split := range []string{"valid", "test"} {
