@@ -44,8 +44,8 @@ type Store struct {
 	opts  StoreOptions
 	n     int
 	codes []byte    // 4-bit: fastscan.PackedLen4(n, m) bytes; 8-bit: n×m
-	base  int64  // time of the first event
-	meta  []byte // per event metaBytes: (seconds after the first event)<<1 | kind, little-endian
+	base  int64     // time of the first event
+	meta  []byte    // per event metaBytes: (seconds after the first event)<<1 | kind, little-endian
 	int8s []int8    // n×d when opts.Int8
 	scale []float32 // n when opts.Int8
 
