@@ -25,7 +25,7 @@ type Selector struct {
 
 	gq    []float32 // Heads×d folded GSU queries
 	hs    []float32 // the heads' scores of one event
-	heaps []topK
+	heaps []model.TopK
 
 	planes []float32 // Bits×d SimHash hyperplanes
 	sigs   []uint64  // signature of each prepared event
@@ -53,9 +53,9 @@ func (s Strategy) NewSelector(m *model.Model, items []data.Item) (*Selector, err
 		}
 	}
 	if s.Kind == GSU || s.Kind == SimHash {
-		sel.heaps = make([]topK, heads)
+		sel.heaps = make([]model.TopK, heads)
 		for h := range sel.heaps {
-			sel.heaps[h] = topK{score: make([]float32, sel.k), idx: make([]int32, sel.k)}
+			sel.heaps[h] = model.NewTopK(sel.k)
 		}
 	}
 	return sel, nil
@@ -119,12 +119,12 @@ func (sel *Selector) Select(dst []int32, target []float32, item *data.Item, from
 	case SimHash:
 		sig := sel.signature(target)
 		hp := &sel.heaps[0]
-		hp.n = 0
+		hp.Reset()
 		for j := from; j < to; j++ {
 			sim := float32(sel.strategy.Bits - bits.OnesCount64(sel.sigs[j]^sig))
-			hp.offer(sim, int32(j))
+			hp.Offer(sim, int32(j))
 		}
-		dst = append(dst, hp.idx[:hp.n]...)
+		dst = append(dst, hp.Indices()...)
 		slices.Sort(dst)
 	}
 	return dst, nil
@@ -143,17 +143,17 @@ func (sel *Selector) gsu(dst []int32, target []float32, from, to int) ([]int32, 
 		return dst, fmt.Errorf("baseline: %w", err)
 	}
 	for h := range sel.heaps {
-		sel.heaps[h].n = 0
+		sel.heaps[h].Reset()
 	}
 	d := sel.dim
 	for j := from; j < to; j++ {
 		kernels.MatVec(sel.hs, sel.gq, sel.vecs[j*d:(j+1)*d])
 		for h, a := range sel.hs {
-			sel.heaps[h].offer(a, int32(j))
+			sel.heaps[h].Offer(a, int32(j))
 		}
 	}
 	for h := range sel.heaps {
-		dst = append(dst, sel.heaps[h].idx[:sel.heaps[h].n]...)
+		dst = append(dst, sel.heaps[h].Indices()...)
 	}
 	slices.Sort(dst)
 	return slices.Compact(dst), nil
@@ -187,50 +187,3 @@ func (sel *Selector) signature(v []float32) uint64 {
 	}
 	return sig
 }
-
-// topK keeps the k best (score, index) pairs offered, as a min-heap on (score, index): offered in
-// increasing index order, a later event beats an earlier one of equal score, as in core/model.
-type topK struct {
-	score []float32
-	idx   []int32
-	n     int
-}
-
-func (t *topK) offer(a float32, j int32) {
-	if t.n < len(t.score) {
-		i := t.n
-		t.n++
-		for i > 0 {
-			parent := (i - 1) / 2
-			if !below(a, j, t.score[parent], t.idx[parent]) {
-				break
-			}
-			t.score[i], t.idx[i] = t.score[parent], t.idx[parent]
-			i = parent
-		}
-		t.score[i], t.idx[i] = a, j
-		return
-	}
-	if below(a, j, t.score[0], t.idx[0]) {
-		return
-	}
-	i := 0
-	for {
-		c := 2*i + 1
-		if c >= t.n {
-			break
-		}
-		if r := c + 1; r < t.n && below(t.score[r], t.idx[r], t.score[c], t.idx[c]) {
-			c = r
-		}
-		if !below(t.score[c], t.idx[c], a, j) {
-			break
-		}
-		t.score[i], t.idx[i] = t.score[c], t.idx[c]
-		i = c
-	}
-	t.score[i], t.idx[i] = a, j
-}
-
-// below reports whether (a, j) ranks below (b, k).
-func below(a float32, j int32, b float32, k int32) bool { return a < b || a == b && j < k }

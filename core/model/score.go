@@ -48,7 +48,7 @@ type Scorer struct {
 	gq     []float32 // Heads×d folded GSU queries
 	eq     []float32 // Heads×d folded ESU queries
 	hs     []float32 // Heads retrieval scores of one event
-	heaps  []topK
+	heaps  []TopK
 	kept   []int32
 	probs  []float32 // attention weights of the selected events
 	mean   []float32 // d, attention-weighted mean of the selected events
@@ -72,7 +72,7 @@ func NewScorer(m *Model) *Scorer {
 		gq:     make([]float32, hn*d),
 		eq:     make([]float32, hn*d),
 		hs:     make([]float32, hn),
-		heaps:  make([]topK, hn),
+		heaps:  make([]TopK, hn),
 		kept:   make([]int32, 0, hn*k),
 		probs:  make([]float32, hn*k),
 		mean:   make([]float32, d),
@@ -82,7 +82,7 @@ func NewScorer(m *Model) *Scorer {
 	}
 	scores, idx := make([]float32, hn*k), make([]int32, hn*k)
 	for h := range s.heaps {
-		s.heaps[h] = topK{score: scores[h*k : (h+1)*k], idx: idx[h*k : (h+1)*k]}
+		s.heaps[h] = TopK{score: scores[h*k : (h+1)*k], idx: idx[h*k : (h+1)*k]}
 	}
 	return s
 }
@@ -153,21 +153,21 @@ func (s *Scorer) gsu(h *History, t []float32) {
 	}
 	s.m.foldQueries(s.gq, s.m.Params.GSUQ, s.m.Params.GSUK, t)
 	for i := range s.heaps {
-		s.heaps[i].n = 0
+		s.heaps[i].Reset()
 	}
 	vecs := h.vecs
 	for j := range n {
 		kernels.MatVec(s.hs, s.gq, vecs[j*d:(j+1)*d])
 		for i, a := range s.hs {
 			// Most events fall below a full heap's minimum: test that before the call. Events
-			// come in increasing order, so an equal score wins (see topK).
-			if hp := &s.heaps[i]; hp.n < len(hp.score) || a >= hp.score[0] {
-				hp.offer(a, int32(j))
+			// come in increasing order, so an equal score wins (see TopK).
+			if hp := &s.heaps[i]; hp.Admits(a) {
+				hp.Offer(a, int32(j))
 			}
 		}
 	}
 	for i := range s.heaps {
-		s.kept = append(s.kept, s.heaps[i].idx[:s.heaps[i].n]...)
+		s.kept = append(s.kept, s.heaps[i].Indices()...)
 	}
 	slices.Sort(s.kept)
 	s.kept = slices.Compact(s.kept)
@@ -219,15 +219,30 @@ func (s *Scorer) mlp() float32 {
 	return in[0]
 }
 
-// topK keeps the k best (score, index) pairs offered, as a min-heap on (score, index): a later
-// event beats an earlier one of equal score.
-type topK struct {
+// TopK keeps the k best (score, index) pairs offered, as a min-heap on (score, index): offered
+// in increasing index order, a later event beats an earlier one of equal score. It is the GSU's
+// selection, exported so that other retrieval rules select the same way.
+type TopK struct {
 	score []float32
 	idx   []int32
 	n     int
 }
 
-func (t *topK) offer(a float32, j int32) {
+// NewTopK returns an empty TopK that keeps k pairs.
+func NewTopK(k int) TopK { return TopK{score: make([]float32, k), idx: make([]int32, k)} }
+
+// Reset empties t, keeping its storage.
+func (t *TopK) Reset() { t.n = 0 }
+
+// Indices returns the kept indices in heap order; it aliases t.
+func (t *TopK) Indices() []int32 { return t.idx[:t.n] }
+
+// Admits reports cheaply whether a score may enter: scanning loops test it before calling Offer,
+// since almost every score of a long history falls below a full heap's minimum.
+func (t *TopK) Admits(a float32) bool { return t.n < len(t.score) || a >= t.score[0] }
+
+// Offer adds (a, j) if it ranks among the k best offered since the last Reset.
+func (t *TopK) Offer(a float32, j int32) {
 	if t.n < len(t.score) {
 		i := t.n
 		t.n++
