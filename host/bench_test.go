@@ -43,14 +43,14 @@ func BenchmarkNewInstance(b *testing.B) {
 	}
 }
 
-// benchModes are the two ways a runtime can compile the module: with the checks that let a
-// cancelled context stop a running call, and without.
+// benchModes are the ways a runtime can stop a cancelled call.
 var benchModes = []struct {
 	name string
 	opts Options
 }{
-	{"interruptible", Options{}},
-	{"uninterruptible", Options{Uninterruptible: true}},
+	{"at-clock", Options{Cancellation: CancelAtClock}},
+	{"anywhere", Options{Cancellation: CancelAnywhere}},
+	{"between-calls", Options{Cancellation: CancelBetweenCalls}},
 }
 
 // BenchmarkVersion is the round trip of the cheapest export.

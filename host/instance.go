@@ -99,15 +99,17 @@ type Instance struct {
 
 	scratch, scratchCap uint32 // the kept input buffer in the module's memory, if any
 
+	clock *callClock // under CancelAtClock, the module's monotonic clock; else nil
+
 	err error // why the instance is broken, or nil
 }
 
-func newInstance(ctx context.Context, mod api.Module) (*Instance, error) {
+func newInstance(ctx context.Context, mod api.Module, clock *callClock) (*Instance, error) {
 	x, err := bindExports(mod)
 	if err != nil {
 		return nil, fmt.Errorf("host: module does not implement the ABI: %w", err)
 	}
-	inst := &Instance{mod: mod, mem: mod.Memory(), x: x}
+	inst := &Instance{mod: mod, mem: mod.Memory(), x: x, clock: clock}
 	if inst.mem == nil {
 		return nil, errors.New("host: module has no memory")
 	}
@@ -147,6 +149,11 @@ func (i *Instance) Close(ctx context.Context) error {
 	}
 	return nil
 }
+
+// MemorySize returns the size of the instance's linear memory in bytes: what the instance holds
+// (model, events, the Go heap around them), and never less than at any earlier moment, since
+// linear memory only grows.
+func (i *Instance) MemorySize() uint64 { return uint64(i.mem.Size()) }
 
 // Version returns the ABI version the module implements.
 func (i *Instance) Version(ctx context.Context) (Version, error) {
@@ -205,8 +212,8 @@ func putFloat32s(buf []byte, x []float32) {
 }
 
 // call invokes an export with up to two i32 parameters and returns its first result. The
-// context is checked first so that an already cancelled call returns without closing the
-// module; cancellation during the call closes it, unless the runtime is Uninterruptible.
+// context is checked first so that an already cancelled call returns without breaking the
+// instance; how cancellation during the call stops it is the runtime's Cancellation.
 func (i *Instance) call(ctx context.Context, e export, a, b uint32) (uint64, error) {
 	if i.err != nil {
 		return 0, i.err
@@ -215,7 +222,13 @@ func (i *Instance) call(ctx context.Context, e export, a, b uint32) (uint64, err
 		return 0, fmt.Errorf("host: %s: %w", e.name, err)
 	}
 	i.stack = [2]uint64{api.EncodeU32(a), api.EncodeU32(b)}
-	if err := e.fn.CallWithStack(ctx, i.stack[:]); err != nil {
+	i.clock.enter(ctx)
+	err := e.fn.CallWithStack(ctx, i.stack[:])
+	i.clock.leave()
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, errCancelledAtClock) {
+			err = cerr
+		}
 		return 0, i.broke(e.name, err)
 	}
 	return i.stack[0], nil

@@ -175,11 +175,14 @@ func TestFreedLargeBuffersAreReused(t *testing.T) {
 
 func TestFreedMemoryIsReused(t *testing.T) {
 	ctx := context.Background()
-	r := newTestRuntime(t, testModules, Options{})
 	// wazero's default clocks, which race ahead of real time, make the Go runtime inside
-	// behave as after a long run within a few thousand calls.
+	// behave as after a long run within a few thousand calls. Only CancelAtClock brings a
+	// clock of its own.
+	r := newTestRuntime(t, testModules, Options{Cancellation: CancelBetweenCalls})
 	r.config = wazero.NewModuleConfig().WithName("").WithStartFunctions("_initialize")
-	inst := newTestInstance(t, r)
+	inst, err := r.instantiate(ctx)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = inst.Close(ctx) })
 	rng := rand.New(rand.NewPCG(1, 2))
 	for k := range 4000 {
 		ptr, err := inst.alloc(ctx, 1+rng.Uint32N(1<<20))
@@ -216,11 +219,12 @@ func (c *signalCtx) Done() <-chan struct{} {
 	return c.Context.Done()
 }
 
-func TestCancelStopsRunningCall(t *testing.T) {
+// TestCancelAnywhereStopsRunningCall cancels a call of an export that never reads the clock.
+func TestCancelAnywhereStopsRunningCall(t *testing.T) {
 	bg := context.Background()
 	// The portable module over 64 MiB of floats: a call lasting tens of milliseconds, far
 	// longer than it takes the cancelling goroutine to run.
-	inst := newTestInstance(t, scalarRuntime)
+	inst := newTestInstance(t, newTestRuntime(t, Modules{Scalar: testModules.Scalar}, Options{Cancellation: CancelAnywhere}))
 	const n = 64 << 20
 	ptr, buf, err := inst.input(bg, n)
 	require.NoError(t, err)
@@ -240,12 +244,37 @@ func TestCancelStopsRunningCall(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInstanceBroken, "a closed instance stays closed")
 }
 
-func TestUninterruptibleRuntime(t *testing.T) {
-	r := newTestRuntime(t, testModules, Options{Uninterruptible: true})
-	inst := newTestInstance(t, r)
+// cancelOnDone is a context its caller cancels as soon as the runtime asks for its Done
+// channel, which it does as a call enters the module: a cancellation while the call runs.
+type cancelOnDone struct {
+	context.Context
+	cancel context.CancelFunc
+}
+
+func newCancelOnDone() *cancelOnDone {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &cancelOnDone{Context: ctx, cancel: cancel}
+}
+
+func (c *cancelOnDone) Done() <-chan struct{} {
+	c.cancel()
+	return c.Context.Done()
+}
+
+// TestCancelAtClockInstantiating cancels the initialisation of an instance, which reads the
+// clock as the Go runtime inside starts. Rank calls are cancelled in TestPoolCancelledRank.
+func TestCancelAtClockInstantiating(t *testing.T) {
+	_, err := simdRuntime.instantiate(newCancelOnDone())
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Contains(t, err.Error(), "host: instantiate:", "stopped in the module's initialisation")
+	assert.NotContains(t, err.Error(), "wasm stack trace", "the cancellation, not the trap, is reported")
+}
+
+func TestCancelBetweenCalls(t *testing.T) {
+	inst := newTestInstance(t, newTestRuntime(t, testModules, Options{Cancellation: CancelBetweenCalls}))
 	x := randomFloats(11, 1000)
-	d, err := inst.DotSmoke(context.Background(), x)
-	require.NoError(t, err)
+	d, err := inst.DotSmoke(newCancelOnDone(), x)
+	require.NoError(t, err, "a running call is never stopped")
 	assert.InEpsilon(t, sumSquares(x), float64(d), dotTolerance(len(x)))
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -256,19 +285,33 @@ func TestUninterruptibleRuntime(t *testing.T) {
 }
 
 func TestDotSmokeAllocatesNothing(t *testing.T) {
-	// Interruptible runtimes allocate inside wazero on every call (a watcher goroutine); the
-	// host's own path allocates nothing.
-	inst := newTestInstance(t, newTestRuntime(t, testModules, Options{Uninterruptible: true}))
+	// CancelAnywhere runtimes allocate inside wazero on every call (a watcher goroutine); the
+	// host's own path allocates nothing, with or without a clock that polls the context.
+	for _, c := range []Cancellation{CancelAtClock, CancelBetweenCalls} {
+		inst := newTestInstance(t, newTestRuntime(t, testModules, Options{Cancellation: c}))
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		x := randomFloats(13, 1000)
+		_, err := inst.DotSmoke(ctx, x) // grows the kept input buffer
+		require.NoError(t, err)
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, err := inst.DotSmoke(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		})
+		assert.Zero(t, allocs, "%v", c)
+	}
+}
+
+func TestMemorySize(t *testing.T) {
 	ctx := context.Background()
-	x := randomFloats(13, 1000)
-	_, err := inst.DotSmoke(ctx, x) // grows the kept input buffer
+	inst := newTestInstance(t, simdRuntime)
+	before := inst.MemorySize()
+	assert.Positive(t, before)
+	_, err := inst.DotSmoke(ctx, make([]float32, 8<<20)) // a 32 MiB input
 	require.NoError(t, err)
-	allocs := testing.AllocsPerRun(100, func() {
-		if _, err := inst.DotSmoke(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	})
-	assert.Zero(t, allocs)
+	assert.GreaterOrEqual(t, inst.MemorySize(), before+32<<20)
+	assert.Equal(t, uint64(inst.mem.Size()), inst.MemorySize())
 }
 
 // syncBuffer collects module output written from whichever goroutine calls the module.

@@ -94,7 +94,8 @@ func TestPoolReplacesBrokenInstance(t *testing.T) {
 func TestPoolReplacesCancelledInstance(t *testing.T) {
 	bg := context.Background()
 	var setup countingSetup
-	p := newTestPool(t, scalarRuntime, PoolOptions{Size: 1, Setup: setup.setup})
+	r := newTestRuntime(t, Modules{Scalar: testModules.Scalar}, Options{Cancellation: CancelAnywhere})
+	p := newTestPool(t, r, PoolOptions{Size: 1, Setup: setup.setup})
 
 	var first *Instance
 	err := p.Do(bg, func(inst *Instance) error {

@@ -261,3 +261,61 @@ func TestPoolRank(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, c.Compare(fromStore.Order, fromStore.Scores))
 }
+
+// cancelOnDone is a context cancelled as soon as the runtime asks for its Done channel, which it
+// does as a call enters the module: a cancellation while the call runs.
+type cancelOnDone struct {
+	context.Context
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnDone) Done() <-chan struct{} {
+	c.cancel()
+	return c.Context.Done()
+}
+
+// Under the default CancelAtClock, a rank call cancelled while it runs stops at the ranking's
+// next clock read; the pool replaces the broken instance and serves the next call.
+func TestPoolCancelledRank(t *testing.T) {
+	bg := context.Background()
+	f, models := loadFixture(t)
+	rt, err := host.NewRuntime(bg, host.BuiltModules(), host.Options{CacheDir: host.SharedCacheDir()})
+	require.NoError(t, err)
+	defer rt.Close(bg)
+	setups := 0
+	setup := host.ModelSetup(models[parity.Model4])
+	p, err := host.NewPool(rt, host.PoolOptions{Size: 1, Setup: func(ctx context.Context, inst *host.Instance) error {
+		setups++
+		return setup(ctx, inst)
+	}})
+	require.NoError(t, err)
+	defer p.Close(bg)
+
+	c := f.Cases[5]
+	events := f.HostEvents()
+	var first *host.Instance
+	err = p.Do(bg, func(inst *host.Instance) error {
+		first = inst
+		r := host.NewRanker(inst)
+		if _, err := r.LoadEvents(bg, events, host.StoreOptions{}); err != nil {
+			return err
+		}
+		// A first call sizes the instance's input buffer, so that the cancelled one makes a
+		// single call into the module: rank.
+		if _, err := r.Rank(bg, c.Request()); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithCancel(bg)
+		defer cancel()
+		_, err := r.Rank(&cancelOnDone{Context: ctx, cancel: cancel}, c.Request())
+		return err
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, host.ErrInstanceBroken)
+	require.ErrorIs(t, first.Err(), host.ErrInstanceBroken)
+
+	reply, err := p.Rank(bg, host.History{Events: events}, c.Request())
+	require.NoError(t, err)
+	require.NoError(t, c.Compare(reply.Order, reply.Scores))
+	assert.Equal(t, 2, setups, "the broken instance was replaced")
+}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -42,12 +45,44 @@ type Options struct {
 	// DisableSIMD runs as a runtime without SIMD128 would: the SIMD module fails to compile
 	// and the scalar one is used. It exists to exercise and measure the fallback.
 	DisableSIMD bool
-	// Uninterruptible compiles the module without the checks that let a cancelled context
-	// stop a running call: a call then runs to completion, and contexts are honoured only
-	// between calls. The checks (an indirect call at every loop header of the compiled code
-	// and a watcher goroutine per call) cost about 1.5 µs per call and made the SIMD dot
-	// kernel several times slower in this package's benchmarks; see docs/abi.md.
-	Uninterruptible bool
+	// Cancellation is how a context cancelled during a call stops it; the zero value is
+	// CancelAtClock.
+	Cancellation Cancellation
+}
+
+// Cancellation is how a call whose context is cancelled while it runs in the module stops. In
+// every mode a call whose context is done before it starts returns at once, with the context's
+// error, and leaves the instance usable.
+type Cancellation int
+
+const (
+	// CancelAtClock stops a call the next time the module reads the clock. The ranking reads
+	// it before every candidate (for its timings), so a cancelled rank call stops within one
+	// candidate's work; loading a model or events reads it only when the Go runtime inside
+	// the module collects garbage, so such a call may run to its end. The call returns the
+	// context's error and breaks the instance (a Pool replaces it). The cost is a poll of the
+	// context at each clock read, nothing in the compiled code.
+	CancelAtClock Cancellation = iota
+	// CancelAnywhere compiles the module with wazero's checks at every loop header and call,
+	// which stop a call at once and close the instance. The checks, and a watcher goroutine
+	// per call, make a rank call about five times slower (docs/bench.md).
+	CancelAnywhere
+	// CancelBetweenCalls never stops a running call: it runs to completion, and a cancelled
+	// context is honoured at the next call. Cancellation never breaks an instance.
+	CancelBetweenCalls
+)
+
+func (c Cancellation) String() string {
+	switch c {
+	case CancelAtClock:
+		return "cancel at clock reads"
+	case CancelAnywhere:
+		return "cancel anywhere"
+	case CancelBetweenCalls:
+		return "cancel between calls"
+	default:
+		return "cancellation " + strconv.Itoa(int(c))
+	}
 }
 
 // Runtime is a compiled scoring module, ready to instantiate. It is safe for concurrent use.
@@ -56,9 +91,15 @@ type Runtime struct {
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
 	config   wazero.ModuleConfig
+	cancel   Cancellation
+	start    time.Time // of the instances' monotonic clocks
 	version  Version
 	features Features
 	fallback error
+
+	// spare is the instance that checked the module's ABI, handed to the first NewInstance
+	// call: a cold start then instantiates the module once, not twice.
+	spare atomic.Pointer[Instance]
 }
 
 // NewRuntime compiles the SIMD module, or the scalar one when the SIMD module cannot be
@@ -74,15 +115,19 @@ func NewRuntime(ctx context.Context, mods Modules, opts Options) (*Runtime, erro
 	if limit > maxMemoryLimit {
 		return nil, fmt.Errorf("host: memory limit %d exceeds the 4 GiB a wasm32 module can address", limit)
 	}
+	cancel := opts.Cancellation
+	if cancel < CancelAtClock || cancel > CancelBetweenCalls {
+		return nil, fmt.Errorf("host: unknown %v", cancel)
+	}
 	// NewRuntimeConfig picks the compiler wherever wazero supports it (amd64, arm64) and the
 	// interpreter elsewhere, instead of panicking as the compiler-only config would.
 	config := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(uint32((limit + pageSize - 1) / pageSize)).
-		WithCloseOnContextDone(!opts.Uninterruptible)
+		WithCloseOnContextDone(cancel == CancelAnywhere)
 	if opts.DisableSIMD {
 		config = config.WithCoreFeatures(api.CoreFeaturesV2.SetEnabled(api.CoreFeatureSIMD, false))
 	}
-	r := &Runtime{config: moduleConfig(opts)}
+	r := &Runtime{config: moduleConfig(opts), cancel: cancel, start: time.Now()}
 	if opts.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
 		if err != nil {
@@ -115,7 +160,8 @@ func NewRuntime(ctx context.Context, mods Modules, opts Options) (*Runtime, erro
 }
 
 // moduleConfig gives instances no arguments, environment or files, the host's clocks (the Go
-// runtime paces its garbage collector by them) and a real random source (it seeds map hashing).
+// runtime paces its garbage collector by them) and a real random source (it seeds map
+// hashing). Under CancelAtClock, each instance gets a monotonic clock of its own.
 func moduleConfig(opts Options) wazero.ModuleConfig {
 	c := wazero.NewModuleConfig().
 		WithName(""). // anonymous, so that any number of instances can coexist
@@ -133,25 +179,29 @@ func moduleConfig(opts Options) wazero.ModuleConfig {
 	return c
 }
 
-// use compiles wasm and keeps it if a probe instance starts and speaks the ABI.
+// use compiles wasm and keeps it if a probe instance starts and speaks the ABI; the probe is
+// kept too, as the spare instance.
 func (r *Runtime) use(ctx context.Context, wasm []byte) error {
 	compiled, err := r.rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
 	r.compiled = compiled
-	probe, err := r.NewInstance(ctx)
+	probe, err := r.instantiate(ctx)
 	if err == nil {
 		r.version, err = probe.Version(ctx)
 		if err == nil {
 			r.features, err = probe.Features(ctx)
 		}
-		err = errors.Join(err, probe.Close(ctx))
+		if err != nil {
+			err = errors.Join(err, probe.Close(ctx))
+		}
 	}
 	if err != nil {
 		r.compiled = nil
 		return errors.Join(err, compiled.Close(ctx))
 	}
+	r.spare.Store(probe)
 	return nil
 }
 
@@ -165,13 +215,39 @@ func (r *Runtime) Features() Features { return r.features }
 // Fallback returns why the SIMD module was not used, or nil if it was (or was not given).
 func (r *Runtime) Fallback() error { return r.fallback }
 
-// NewInstance instantiates the module and runs its initialisation.
+// NewInstance instantiates the module and runs its initialisation. The first call takes over
+// the instance NewRuntime started to check the module, so that a cold start instantiates the
+// module once.
 func (r *Runtime) NewInstance(ctx context.Context) (*Instance, error) {
-	mod, err := r.rt.InstantiateModule(ctx, r.compiled, r.config)
-	if err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("host: instantiate: %w", err)
 	}
-	inst, err := newInstance(ctx, mod)
+	if inst := r.spare.Swap(nil); inst != nil {
+		if inst.Err() == nil {
+			return inst, nil
+		}
+		_ = inst.Close(ctx) // the runtime was closed: instantiating reports it
+	}
+	return r.instantiate(ctx)
+}
+
+func (r *Runtime) instantiate(ctx context.Context) (*Instance, error) {
+	config := r.config
+	var clock *callClock
+	if r.cancel == CancelAtClock {
+		clock = &callClock{start: r.start}
+		config = config.WithNanotime(clock.nanotime, 1)
+	}
+	clock.enter(ctx)
+	mod, err := r.rt.InstantiateModule(ctx, r.compiled, config)
+	clock.leave()
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && errors.Is(err, errCancelledAtClock) {
+			err = cerr
+		}
+		return nil, fmt.Errorf("host: instantiate: %w", err)
+	}
+	inst, err := newInstance(ctx, mod, clock)
 	if err != nil {
 		return nil, errors.Join(err, mod.Close(ctx))
 	}

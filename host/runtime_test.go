@@ -33,6 +33,7 @@ func TestNewRuntimeSelectsModule(t *testing.T) {
 		{name: "none", mods: Modules{}, wantErr: true},
 		{name: "memory limit below the module's minimum", mods: both, opts: Options{MemoryLimit: 64 << 10}, wantErr: true},
 		{name: "memory limit above 4 GiB", mods: both, opts: Options{MemoryLimit: 1<<32 + 1}, wantErr: true},
+		{name: "unknown cancellation", mods: both, opts: Options{Cancellation: CancelBetweenCalls + 1}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,16 +78,56 @@ func TestCompilationCacheDir(t *testing.T) {
 
 func TestRuntimeClosed(t *testing.T) {
 	ctx := context.Background()
-	r, err := NewRuntime(ctx, testModules, Options{CacheDir: testCacheDir})
-	require.NoError(t, err)
-	inst, err := r.NewInstance(ctx)
-	require.NoError(t, err)
-	require.NoError(t, r.Close(ctx))
+	for _, took := range []bool{true, false} {
+		r, err := NewRuntime(ctx, testModules, Options{CacheDir: testCacheDir})
+		require.NoError(t, err)
+		var inst *Instance
+		if took {
+			inst, err = r.NewInstance(ctx)
+			require.NoError(t, err)
+		}
+		require.NoError(t, r.Close(ctx))
 
-	_, err = r.NewInstance(ctx)
-	assert.Error(t, err)
-	_, err = inst.Version(ctx)
-	assert.ErrorIs(t, err, ErrInstanceBroken, "closing the runtime closes its instances")
+		_, err = r.NewInstance(ctx)
+		assert.Error(t, err, "the spare instance is closed with the runtime")
+		if took {
+			_, err = inst.Version(ctx)
+			assert.ErrorIs(t, err, ErrInstanceBroken, "closing the runtime closes its instances")
+		}
+	}
+}
+
+// The instance that checked the module serves the first NewInstance; later calls instantiate.
+func TestNewInstanceTakesTheSpare(t *testing.T) {
+	ctx := context.Background()
+	r := newTestRuntime(t, testModules, Options{})
+	spare := r.spare.Load()
+	require.NotNil(t, spare)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := r.NewInstance(cancelled)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Same(t, spare, r.spare.Load(), "a failed call leaves the spare")
+
+	first := newTestInstance(t, r)
+	second := newTestInstance(t, r)
+	assert.Same(t, spare, first)
+	assert.NotSame(t, first, second)
+	for _, inst := range []*Instance{first, second} {
+		d, err := inst.DotSmoke(ctx, []float32{2})
+		require.NoError(t, err)
+		assert.Equal(t, float32(4), d)
+	}
+}
+
+func TestCancellationString(t *testing.T) {
+	for c, want := range map[Cancellation]string{
+		CancelAtClock: "cancel at clock reads", CancelAnywhere: "cancel anywhere",
+		CancelBetweenCalls: "cancel between calls", 7: "cancellation 7",
+	} {
+		assert.Equal(t, want, c.String())
+	}
 }
 
 func TestVersionCompatible(t *testing.T) {

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/binary"
 	"errors"
-	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -146,7 +145,8 @@ func (m *module) events(call string, ptr, n uint32, replace bool) int32 {
 	if !replace {
 		msg.exact = rk.exact != nil
 		if rk.store != nil {
-			msg.int8 = rk.store.Options().Int8
+			opts := rk.store.Options()
+			msg.int8, msg.skipFine = opts.Int8, opts.SkipFine
 		}
 	}
 	if rk.codec == nil {
@@ -194,7 +194,7 @@ func (m *module) events(call string, ptr, n uint32, replace bool) int32 {
 func (rk *ranking) reset(msg eventsMessage) {
 	rk.n = 0
 	if rk.codec != nil {
-		opts := retrieval.StoreOptions{Int8: msg.int8}
+		opts := retrieval.StoreOptions{Int8: msg.int8, SkipFine: msg.skipFine}
 		if rk.store == nil || rk.store.Options() != opts {
 			rk.store = retrieval.NewStore(rk.codec, opts)
 		}
@@ -236,9 +236,9 @@ func (m *module) checkEvents(b []byte, replace bool) error {
 			return errors.New(index("events", j) + ": time " + strconv.FormatInt(t, 10) +
 				" is earlier than the event before it (" + strconv.FormatInt(last, 10) + ")")
 		}
-		if t-base > math.MaxInt32 {
+		if t-base > maxTimeSpan {
 			return errors.New(index("events", j) + ": time " + strconv.FormatInt(t, 10) +
-				" is more than 2^31 s after the first event's")
+				" is 2^39 s or more after the first event's")
 		}
 		last = t
 	}
@@ -299,13 +299,18 @@ func (m *module) storeBytes() int32 {
 	return statusOK
 }
 
-// The store's binary form keeps its flags at byte 6 (bit 0: the int8 copy) and its number of
-// events at bytes 16–19 (retrieval's storefile.go).
+// The store's binary form keeps its flags at byte 6 (bit 0: the int8 copy, bit 1: fine codes)
+// and its number of events at bytes 16–19 (retrieval's storefile.go).
 const (
 	storeFlagsOffset = 6
 	storeCountOffset = 16
 	storeFlagInt8    = 1
+	storeFlagFine    = 2
 )
+
+// maxTimeSpan is the latest an event may come after the first, in seconds: the store keeps
+// 39-bit time offsets.
+const maxTimeSpan = 1<<39 - 1
 
 // loadStore replaces the events with a store in its binary form. The exact vectors cannot be
 // recovered from codes: exact ranking needs load_events again.
@@ -327,7 +332,11 @@ func (m *module) loadStore(ptr, n uint32) int32 {
 		return m.fail(statusBadInput, "load_store: "+utoa(uint64(count))+" events, more than the limit of "+
 			strconv.Itoa(maxEvents))
 	}
-	s := retrieval.NewStore(rk.codec, retrieval.StoreOptions{Int8: b[storeFlagsOffset]&storeFlagInt8 != 0})
+	flags := b[storeFlagsOffset]
+	s := retrieval.NewStore(rk.codec, retrieval.StoreOptions{
+		Int8:     flags&storeFlagInt8 != 0,
+		SkipFine: rk.codec.Fine() != nil && flags&storeFlagFine == 0,
+	})
 	if err := s.UnmarshalBinary(b); err != nil {
 		return m.fail(statusBadInput, "load_store: "+err.Error())
 	}

@@ -184,6 +184,8 @@ func TestRequestErrors(t *testing.T) {
 		{"unknown part", "rank", map[string]any{"candidates": []any{}, "options": map[string]any{"weights": map[string]any{"image": 1}}}, "unknown part"},
 		{"weights on exact", "rank", map[string]any{"candidates": []any{item}, "options": map[string]any{"bits": 0, "weights": map[string]any{"id": 2}}}, "weights"},
 		{"repeated key", "rank", []byte("\x82\xa5query\xa1q\xa5query\xa1q"), "repeats"},
+		{"refine source 3", "rank", map[string]any{"candidates": []any{}, "options": map[string]any{"refine": 3}}, "want 0 to 2"},
+		{"time span of 2^39 s", "load_events", []any{event("t", 1), event("t", int64(1)<<39+1)}, "2^39 s"},
 	}
 	m := loadedModule(t, f, dir, "model-4bit.seminar")
 	exports := map[string]func(ptr, n uint32) int32{

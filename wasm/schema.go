@@ -333,10 +333,12 @@ type eventsMessage struct {
 	n     int  // events that follow in the Reader
 	exact bool // keep the float32 event vectors, for exact ranking
 	int8  bool // keep an int8 copy of each event vector (retrieval.StoreOptions.Int8)
+	// drop a two-stage codec's fine codes (retrieval.StoreOptions.SkipFine)
+	skipFine bool
 }
 
 // readEventsMessage reads the input of load_events or append_events: an array of events, or
-// (allowMap, for load_events) a map {events, exact, int8} in any order. It checks the
+// (allowMap, for load_events) a map {events, exact, int8, skip_fine} in any order. It checks the
 // structure and skips the events, which seekEvents then finds for a pass over them.
 func readEventsMessage(r *msgp.Reader, allowMap bool) (eventsMessage, error) {
 	var msg eventsMessage
@@ -370,6 +372,10 @@ func readEventsMessage(r *msgp.Reader, allowMap bool) (eventsMessage, error) {
 		case "events":
 			if err = keys.add(2, k); err == nil {
 				msg.n, err = skipEvents(r)
+			}
+		case "skip_fine":
+			if err = keys.add(3, k); err == nil {
+				msg.skipFine, err = r.ReadBool()
 			}
 		default:
 			err = unknownKey(k)
@@ -585,7 +591,7 @@ func readBounded(r *msgp.Reader, limit int) (int, error) {
 }
 
 func readVectors(r *msgp.Reader) (retrieval.Vectors, error) {
-	v, err := readBounded(r, int(retrieval.FromInt8))
+	v, err := readBounded(r, int(retrieval.FromCoarse))
 	return retrieval.Vectors(v), err
 }
 

@@ -21,7 +21,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/data/synth"
@@ -31,9 +30,6 @@ import (
 	"github.com/seminar-ranker/seminar/host"
 	"github.com/seminar-ranker/seminar/host/module"
 )
-
-// benchEventGap is the time between two events of the bench user, in seconds.
-const benchEventGap = 60
 
 // rankShortlistFactor sizes the refine step of the default rank options: the 4-bit scan passes
 // this many times K events on to be re-scored from their decoded codes.
@@ -57,9 +53,12 @@ const (
 	runnerSIMD   = "wasm SIMD128"
 	runnerScalar = "wasm scalar"
 	runnerNative = "native Go"
-	// runnerInterruptible is the SIMD module in a runtime whose calls a cancelled context can
-	// stop: the host's default, whose checks in every loop cost time.
-	runnerInterruptible = "wasm SIMD128, interruptible"
+	// runnerAnywhere is the SIMD module in a runtime that stops a cancelled call anywhere
+	// (host.CancelAnywhere), whose checks in every loop cost time.
+	runnerAnywhere = "wasm SIMD128, cancel anywhere"
+	// runnerBetweenCalls is the SIMD module in a runtime that never stops a running call
+	// (host.CancelBetweenCalls): what the host's default costs is the difference.
+	runnerBetweenCalls = "wasm SIMD128, cancel between calls"
 )
 
 // Retrieval modes of the rows of a bench report.
@@ -262,20 +261,20 @@ type ratioRow struct {
 }
 
 type coldRow struct {
-	Cache         bool    `json:"cache"`
-	Interruptible bool    `json:"interruptible"` // the host's default runtime
-	Reps          int     `json:"reps"`
-	Compile       float64 `json:"compile_ms"` // host.NewRuntime: compile (or read the cache) and a probe instance
-	Instantiate   float64 `json:"instantiate_ms"`
-	LoadModel     float64 `json:"load_model_ms"`
-	Total         float64 `json:"total_ms"` // median of the sums, not the sum of the medians
+	Cache       bool    `json:"cache"`
+	Runtime     string  `json:"runtime"` // the runtime's host.Cancellation
+	Reps        int     `json:"reps"`
+	Compile     float64 `json:"compile_ms"` // host.NewRuntime: compile (or read the cache) and a probe instance
+	Instantiate float64 `json:"instantiate_ms"`
+	LoadModel   float64 `json:"load_model_ms"`
+	Total       float64 `json:"total_ms"` // median of the sums, not the sum of the medians
 }
 
 type memoryRow struct {
-	L          int `json:"l"`
-	Model      int `json:"after_model_bytes"`
-	Events     int `json:"after_events_bytes"`
-	AfterRanks int `json:"after_ranking_bytes"`
+	L          int    `json:"l"`
+	Model      uint64 `json:"after_model_bytes"`
+	Events     uint64 `json:"after_events_bytes"`
+	AfterRanks uint64 `json:"after_ranking_bytes"`
 }
 
 type targetRow struct {
@@ -357,11 +356,10 @@ func runBench(ctx context.Context, f benchFlags, plan benchPlan, command string,
 	return rep, nil
 }
 
-// benchRuntimes are the compiled modules the warm calls run on. The runtimes are
-// uninterruptible (host.Options.Uninterruptible), the choice of a latency-bound embedder, except
-// one that measures the host's default.
+// benchRuntimes are the compiled modules the warm calls run on: the host's default runtime
+// (host.CancelAtClock), and the SIMD module under the other two ways of cancelling.
 type benchRuntimes struct {
-	simd, scalar, interruptible *host.Runtime
+	simd, scalar, anywhere, betweenCalls *host.Runtime
 }
 
 func newBenchRuntimes(ctx context.Context, mods host.Modules, cacheDir string) (*benchRuntimes, error) {
@@ -372,9 +370,10 @@ func newBenchRuntimes(ctx context.Context, mods host.Modules, cacheDir string) (
 		opts host.Options
 		simd bool
 	}{
-		{&rts.simd, host.Modules{SIMD: mods.SIMD}, host.Options{CacheDir: cacheDir, Uninterruptible: true}, true},
-		{&rts.scalar, host.Modules{Scalar: mods.Scalar}, host.Options{CacheDir: cacheDir, Uninterruptible: true}, false},
-		{&rts.interruptible, host.Modules{SIMD: mods.SIMD}, host.Options{CacheDir: cacheDir}, true},
+		{&rts.simd, host.Modules{SIMD: mods.SIMD}, host.Options{CacheDir: cacheDir}, true},
+		{&rts.scalar, host.Modules{Scalar: mods.Scalar}, host.Options{CacheDir: cacheDir}, false},
+		{&rts.anywhere, host.Modules{SIMD: mods.SIMD}, host.Options{CacheDir: cacheDir, Cancellation: host.CancelAnywhere}, true},
+		{&rts.betweenCalls, host.Modules{SIMD: mods.SIMD}, host.Options{CacheDir: cacheDir, Cancellation: host.CancelBetweenCalls}, true},
 	} {
 		rt, err := host.NewRuntime(ctx, r.mods, r.opts)
 		if err != nil {
@@ -391,7 +390,7 @@ func newBenchRuntimes(ctx context.Context, mods host.Modules, cacheDir string) (
 
 func (r *benchRuntimes) close(ctx context.Context) error {
 	var errs []error
-	for _, rt := range []*host.Runtime{r.simd, r.scalar, r.interruptible} {
+	for _, rt := range []*host.Runtime{r.simd, r.scalar, r.anywhere, r.betweenCalls} {
 		if rt != nil {
 			errs = append(errs, rt.Close(ctx))
 		}
@@ -476,14 +475,9 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 		return nil, err
 	}
 	items := benchItems(user.Items, cfg.DenseDims)
-	// The generator spaces events about a day apart, which spans centuries at L = 10^5, more than
-	// an event store's time offsets hold; one event a minute keeps the order, which is all the
-	// model reads of time.
-	events := user.Users[0].Events
-	for j, e := range events {
-		t := events[0].Time + int64(j)*benchEventGap
-		d.hostEv = append(d.hostEv, host.Event{Time: t, Kind: e.Kind, Query: e.Query, Item: items[e.Item]})
-		d.coreEv = append(d.coreEv, retrieval.Event{Time: t, Kind: e.Kind, Query: e.Query, Item: &items[e.Item]})
+	for _, e := range user.Users[0].Events {
+		d.hostEv = append(d.hostEv, host.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: items[e.Item]})
+		d.coreEv = append(d.coreEv, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &items[e.Item]})
 	}
 	// The current query is the user's latest search, as if it were typed again.
 	for j := plan.FocusL - 1; j >= 0 && d.query == ""; j-- {
@@ -526,7 +520,7 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 		Bits:  d.codec.Bits(), CodesPerEvent: d.codec.CodesPerEvent(),
 		BytesPerEvent: retrieval.NewStore(d.codec, retrieval.StoreOptions{}).BytesPerEvent(),
 		Events: fmt.Sprintf("one synthetic user (core/data/synth.LongUser, seed %d, %d items); shorter histories are "+
-			"prefixes of the longest, one event a minute; search query %q; candidates drawn uniformly from the catalogue", f.seed,
+			"prefixes of the longest, about one event a minute; search query %q; candidates drawn uniformly from the catalogue", f.seed,
 			plan.Items, d.query),
 		Options: fmt.Sprintf("pq: bits %d, K %d (the model's), merged heads, refine over a shortlist of %d, refine and "+
 			"ESU from the codes; pq-int8: the same with the refine step and the ESU reading an int8 copy of the event "+
@@ -572,12 +566,15 @@ func benchCodec(ctx context.Context, m *model.Model, seed uint64, plan benchPlan
 }
 
 // coldStarts measures fresh runtimes up to a loaded model: without a compilation cache, then with
-// one that an earlier runtime filled, for the bench's (uninterruptible) runtime and for the host's
-// default one, which wazero compiles and caches apart.
+// one that an earlier runtime filled, for the host's default runtime and for one that cancels
+// anywhere, which wazero compiles and caches apart.
 func coldStarts(ctx context.Context, simd, file []byte, cacheDir string, plan benchPlan) ([]coldRow, error) {
 	var rows []coldRow
-	for _, c := range []struct{ cache, interruptible bool }{{false, false}, {true, false}, {true, true}} {
-		opts := host.Options{Uninterruptible: !c.interruptible}
+	for _, c := range []struct {
+		cache  bool
+		cancel host.Cancellation
+	}{{false, host.CancelAtClock}, {true, host.CancelAtClock}, {true, host.CancelAnywhere}} {
+		opts := host.Options{Cancellation: c.cancel}
 		reps := plan.ColdReps
 		if c.cache {
 			opts.CacheDir, reps = cacheDir, plan.CachedReps
@@ -598,7 +595,7 @@ func coldStarts(ctx context.Context, simd, file []byte, cacheDir string, plan be
 			compile, inst, load = append(compile, ms(c)), append(inst, ms(i)), append(load, ms(l))
 			total = append(total, ms(c+i+l))
 		}
-		rows = append(rows, coldRow{Cache: c.cache, Interruptible: c.interruptible, Reps: reps,
+		rows = append(rows, coldRow{Cache: c.cache, Runtime: c.cancel.String(), Reps: reps,
 			Compile: quantile(compile, 0.5), Instantiate: quantile(inst, 0.5), LoadModel: quantile(load, 0.5),
 			Total: quantile(total, 0.5)})
 	}
@@ -652,7 +649,8 @@ type contender struct {
 
 // benchLength ranks with every runner over the first l events: a fresh instance of each module
 // with the model and the events loaded, and native stores. At the focus length it adds, on the
-// focus call only, the host's default (interruptible) runtime, the int8 copy and exact retrieval.
+// focus call only, the runtimes that cancel anywhere and between calls, the int8 copy and exact
+// retrieval.
 func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *benchRuntimes, log io.Writer) (
 	rows []rankRow, mem memoryRow, err error) {
 	mem.L = l
@@ -665,7 +663,7 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 	focus := l == plan.FocusL
 	pq, pqInt8, exact := benchModes(d)
 	var cs []contender
-	wasm := func(ctx context.Context, rt *host.Runtime, runner string, m benchMode, onlyC int, afterModel func()) error {
+	wasm := func(rt *host.Runtime, runner string, m benchMode, onlyC int, afterModel func(*host.Instance)) error {
 		r, closeInst, err := loadedRanker(ctx, rt, d, l, m.store, afterModel)
 		if err != nil {
 			return err
@@ -686,24 +684,30 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 		return contender{runnerNative, m.name, onlyC, func(c int) (stages, []int32, error) { return native.rank(m, c) }}
 	}
 
-	meter := &memoryMeter{}
-	if err := wasm(experimental.WithMemoryAllocator(ctx, meter), rts.simd, runnerSIMD, pq, 0,
-		func() { mem.Model = meter.size() }); err != nil {
+	var measured *host.Instance
+	if err := wasm(rts.simd, runnerSIMD, pq, 0, func(inst *host.Instance) {
+		measured, mem.Model = inst, inst.MemorySize()
+	}); err != nil {
 		return nil, mem, err
 	}
-	mem.Events = meter.size()
+	mem.Events = measured.MemorySize()
 	if slices.Contains(plan.ScalarLengths, l) {
-		if err := wasm(ctx, rts.scalar, runnerScalar, pq, 0, nil); err != nil {
+		if err := wasm(rts.scalar, runnerScalar, pq, 0, nil); err != nil {
 			return nil, mem, err
 		}
 	}
 	cs = append(cs, nativeContender(pq, 0))
 	if focus {
-		if err := wasm(ctx, rts.interruptible, runnerInterruptible, pq, plan.FocusC, nil); err != nil {
-			return nil, mem, err
+		for _, r := range []struct {
+			rt     *host.Runtime
+			runner string
+		}{{rts.anywhere, runnerAnywhere}, {rts.betweenCalls, runnerBetweenCalls}} {
+			if err := wasm(r.rt, r.runner, pq, plan.FocusC, nil); err != nil {
+				return nil, mem, err
+			}
 		}
 		for _, m := range []benchMode{pqInt8, exact} {
-			if err := wasm(ctx, rts.simd, runnerSIMD, m, plan.FocusC, nil); err != nil {
+			if err := wasm(rts.simd, runnerSIMD, m, plan.FocusC, nil); err != nil {
 				return nil, mem, err
 			}
 			cs = append(cs, nativeContender(m, plan.FocusC))
@@ -724,13 +728,14 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 		}
 		rows = append(rows, rs...)
 	}
-	mem.AfterRanks = meter.size()
+	mem.AfterRanks = measured.MemorySize()
 	return rows, mem, nil
 }
 
 // loadedRanker instantiates rt and loads the model and the first l events. afterModel, if set,
 // runs between the two.
-func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, store host.StoreOptions, afterModel func()) (
+func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, store host.StoreOptions,
+	afterModel func(*host.Instance)) (
 	*host.Ranker, func(), error) {
 	inst, err := rt.NewInstance(ctx)
 	if err != nil {
@@ -743,7 +748,7 @@ func loadedRanker(ctx context.Context, rt *host.Runtime, d *benchData, l int, st
 		return nil, nil, err
 	}
 	if afterModel != nil {
-		afterModel()
+		afterModel(inst)
 	}
 	if _, err := r.LoadEvents(ctx, d.hostEv[:l], store); err != nil {
 		closeInst()
@@ -897,48 +902,6 @@ func quantile(xs []float64, q float64) float64 {
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 
-// memoryMeter is a wazero memory allocator that records the size of the linear memory it backs,
-// which is the module's api.Memory.Size. It serves one instance.
-type memoryMeter struct {
-	mem *meteredMemory
-}
-
-func (m *memoryMeter) Allocate(capacity, maxBytes uint64) experimental.LinearMemory {
-	m.mem = &meteredMemory{buf: make([]byte, 0, capacity), max: maxBytes}
-	return m.mem
-}
-
-// size is the linear memory's current size in bytes.
-func (m *memoryMeter) size() int {
-	if m.mem == nil {
-		return 0
-	}
-	return len(m.mem.buf)
-}
-
-type meteredMemory struct {
-	buf []byte
-	max uint64
-}
-
-// Reallocate grows the memory as wazero's own allocator does: in place up to the capacity,
-// otherwise into a new buffer of twice the size (within the maximum). Linear memory never
-// shrinks, so the bytes past the length are still the zeros they were allocated as.
-func (m *meteredMemory) Reallocate(size uint64) []byte {
-	if size > m.max {
-		return nil
-	}
-	if size > uint64(cap(m.buf)) {
-		grown := make([]byte, size, min(max(size, 2*uint64(cap(m.buf))), m.max))
-		copy(grown, m.buf)
-		m.buf = grown
-	}
-	m.buf = m.buf[:size]
-	return m.buf
-}
-
-func (m *meteredMemory) Free() { m.buf = nil }
-
 // findRow returns the row of a runner and mode at (l, c).
 func findRow(rows []rankRow, runner, mode string, l, c int) (rankRow, bool) {
 	for _, r := range rows {
@@ -975,8 +938,11 @@ func ratiosAndTargets(rep *benchReport, plan benchPlan) ([]ratioRow, []targetRow
 			if i8, ok := findRow(rep.Rank, runnerSIMD, modePQInt8, r.L, r.C); ok {
 				add("PQ from codes ÷ PQ with the int8 copy (wasm SIMD128)", r, i8)
 			}
-			if in, ok := findRow(rep.Rank, runnerInterruptible, modePQ, r.L, r.C); ok {
-				add("interruptible ÷ uninterruptible (wasm SIMD128)", in, r)
+			if any, ok := findRow(rep.Rank, runnerAnywhere, modePQ, r.L, r.C); ok {
+				add("cancel anywhere ÷ cancel at clock reads, the default (wasm SIMD128)", any, r)
+			}
+			if between, ok := findRow(rep.Rank, runnerBetweenCalls, modePQ, r.L, r.C); ok {
+				add("cancel at clock reads, the default ÷ cancel between calls (wasm SIMD128)", r, between)
 			}
 		}
 	}
@@ -996,7 +962,7 @@ func ratiosAndTargets(rep *benchReport, plan benchPlan) ([]ratioRow, []targetRow
 			Measured: v, Unit: "×", Met: v >= 3, Judged: plan.Judge})
 	}
 	for _, c := range rep.ColdStart {
-		if c.Cache && !c.Interruptible {
+		if c.Cache && c.Runtime == host.CancelAtClock.String() {
 			targets = append(targets, targetRow{Name: "cold start with the compilation cache (median)", Target: "≤ 100 ms",
 				Measured: c.Total, Unit: "ms", Met: c.Total <= 100, Judged: plan.Judge})
 		}
@@ -1015,7 +981,7 @@ func benchNotes(rep *benchReport) []string {
 			share(in.ESU), share(in.TopK), share(in.LUT), share(in.Scan)))
 	}
 	for _, c := range rep.ColdStart {
-		if c.Cache && !c.Interruptible && c.Total > 0 {
+		if c.Cache && c.Runtime == host.CancelAtClock.String() && c.Total > 0 {
 			notes = append(notes, fmt.Sprintf("Cold start with the cache: %s ms to a ready instance, then %s ms to load "+
 				"the %s model file (%s of the total).", fmtFloat(c.Compile+c.Instantiate), fmtFloat(c.LoadModel),
 				byteSize(int64(rep.Setup.FileBytes)), strconv.FormatFloat(100*c.LoadModel/c.Total, 'f', 0, 64)+"%"))
@@ -1089,9 +1055,11 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	fmt.Fprintf(&b, "- Events: %s.\n", s.Events)
 	fmt.Fprintf(&b, "- Rank options: %s.\n", s.Options)
 	b.WriteString("- wasm: package host over wazero's compiler, one warm instance per module and length holding the " +
-		"model and the events. Runtimes are built with `host.Options.Uninterruptible` (calls run to completion; " +
-		"contexts are honoured between calls), except the row \"" + runnerInterruptible + "\": the host's default, " +
-		"where a cancelled context stops a call at the price of a check in every loop. A call's time is " +
+		"model and the events. Runtimes are the host's default, `host.CancelAtClock` (a cancelled context stops a " +
+		"call at the module's next clock read; each read polls the context), except the rows \"" + runnerAnywhere +
+		"\" (`host.CancelAnywhere`: a check in every loop of the compiled code) and \"" + runnerBetweenCalls +
+		"\" (`host.CancelBetweenCalls`: calls run to completion). Calls run under the command's context, " +
+		"which an interrupt cancels, so that the clock has a context to poll. A call's time is " +
 		"`host.Ranker.Rank` as its caller sees it (request encoding, the call, reply decoding); \"in module\" is " +
 		"the module's own timing of the ranking. Native: `core/retrieval.Ranker` on a store of the same events, " +
 		"in this process; the SIMD128 kernels exist for wasm only, so native Go runs the portable ones.\n")
@@ -1143,17 +1111,17 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	b.WriteString("## Cold start\n\n")
 	b.WriteString("A fresh wazero runtime up to a loaded model, SIMD128 module, milliseconds (medians). \"compile\" is " +
 		"`host.NewRuntime`: compiling the module, or reading its machine code from the cache directory (a temporary " +
-		"one that an earlier runtime filled), and instantiating a probe that checks the ABI version; then " +
-		"`Runtime.NewInstance` and `Ranker.LoadModel`.\n\n")
+		"one that an earlier runtime filled) and validating it, and instantiating a probe that checks the ABI " +
+		"version; then `Runtime.NewInstance`, which hands out the probe, and `Ranker.LoadModel`.\n\n")
 	t = mdTable{head: []string{"compilation cache", "runtime", "runs", "compile", "instantiate", "load model", "total"},
 		right: []bool{false, false, true, true, true, true, true}}
 	for _, c := range rep.ColdStart {
-		cache, runtime := "none", "uninterruptible"
+		cache, runtime := "none", c.Runtime
 		if c.Cache {
 			cache = "filled"
 		}
-		if c.Interruptible {
-			runtime = "interruptible (host default)"
+		if c.Runtime == host.CancelAtClock.String() {
+			runtime += " (host default)"
 		}
 		t.add(cache, runtime, strconv.Itoa(c.Reps), fmtFloat(c.Compile), fmtFloat(c.Instantiate), fmtFloat(c.LoadModel),
 			fmtFloat(c.Total))
@@ -1161,8 +1129,7 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	t.write(&b)
 
 	b.WriteString("## Instance memory\n\n")
-	b.WriteString("The SIMD128 instance's linear memory (what `api.Memory.Size` reports, recorded through wazero's " +
-		"memory allocator hook): after loading the model, after loading the L events (codes only), and after " +
+	b.WriteString("The SIMD128 instance's linear memory (`host.Instance.MemorySize`): after loading the model, after loading the L events (codes only), and after " +
 		"the rank calls above; the last column is the size of the events' codes. Linear memory only grows, and " +
 		"the Go heap inside reuses freed space (such as the model file's input buffer), which is why loading the " +
 		"events may leave it as it was.\n\n")

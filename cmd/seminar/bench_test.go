@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/host"
 )
 
 // runCLI runs the seminar command line with args and returns its standard output and error.
@@ -51,7 +52,7 @@ func TestBenchQuick(t *testing.T) {
 			}
 		}
 	}
-	want = append(want, cell{runnerInterruptible, modePQ, plan.FocusL, plan.FocusC})
+	want = append(want, cell{runnerAnywhere, modePQ, plan.FocusL, plan.FocusC}, cell{runnerBetweenCalls, modePQ, plan.FocusL, plan.FocusC})
 	for _, mode := range []string{modePQInt8, modeExact} {
 		want = append(want, cell{runnerSIMD, mode, plan.FocusL, plan.FocusC}, cell{runnerNative, mode, plan.FocusL, plan.FocusC})
 	}
@@ -73,7 +74,8 @@ func TestBenchQuick(t *testing.T) {
 		assert.Positive(t, r.Value, r.Name)
 	}
 	for _, name := range []string{"scalar ÷ SIMD128 (wasm)", "wasm SIMD128 ÷ native (pq)", "wasm SIMD128 ÷ native (exact)",
-		"exact ÷ PQ (wasm SIMD128)", "interruptible ÷ uninterruptible (wasm SIMD128)",
+		"exact ÷ PQ (wasm SIMD128)", "cancel anywhere ÷ cancel at clock reads, the default (wasm SIMD128)",
+		"cancel at clock reads, the default ÷ cancel between calls (wasm SIMD128)",
 		"PQ from codes ÷ PQ with the int8 copy (wasm SIMD128)"} {
 		assert.True(t, names[name], "no ratio %q", name)
 	}
@@ -83,6 +85,8 @@ func TestBenchQuick(t *testing.T) {
 		assert.Positive(t, tg.Measured, tg.Name)
 	}
 	require.Len(t, rep.ColdStart, 3)
+	assert.Equal(t, host.CancelAtClock.String(), rep.ColdStart[0].Runtime)
+	assert.Equal(t, host.CancelAnywhere.String(), rep.ColdStart[2].Runtime)
 	for _, c := range rep.ColdStart {
 		assert.Positive(t, c.Total, "%+v", c)
 		assert.GreaterOrEqual(t, c.Total, c.LoadModel)
@@ -182,43 +186,6 @@ func TestMarkdownTable(t *testing.T) {
 			var b strings.Builder
 			tt.table.write(&b)
 			assert.Equal(t, tt.want, b.String())
-		})
-	}
-}
-
-func TestMemoryMeter(t *testing.T) {
-	tests := []struct {
-		name   string
-		cap    uint64
-		max    uint64
-		sizes  []uint64
-		want   int
-		refuse bool
-	}{
-		{"grows in place", 4 << 16, 16 << 16, []uint64{1 << 16, 3 << 16}, 3 << 16, false},
-		{"grows past the capacity", 1 << 16, 16 << 16, []uint64{1 << 16, 5 << 16}, 5 << 16, false},
-		{"refuses past the maximum", 1 << 16, 2 << 16, []uint64{1 << 16, 3 << 16}, 1 << 16, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := &memoryMeter{}
-			mem := m.Allocate(tt.cap, tt.max)
-			last := []byte{}
-			for i, size := range tt.sizes {
-				buf := mem.Reallocate(size)
-				if tt.refuse && i == len(tt.sizes)-1 {
-					assert.Nil(t, buf)
-					continue
-				}
-				require.Len(t, buf, int(size))
-				assert.Equal(t, last, buf[:len(last)], "contents kept")
-				assert.Equal(t, make([]byte, len(buf)-len(last)), buf[len(last):], "new memory is zero")
-				for k := range buf {
-					buf[k] = byte(k)
-				}
-				last = append(last[:0], buf...)
-			}
-			assert.Equal(t, tt.want, m.size())
 		})
 	}
 }

@@ -514,10 +514,8 @@ func newDemoWasm(ctx context.Context, modulesDir, cacheDir string, file []byte) 
 		return nil, err
 	}
 	w := &demoWasm{cacheDir: cacheDir}
-	// Uninterruptible: a rank call takes milliseconds, and the checks that would let a context
-	// stop it midway cost several times that (see docs/bench.md).
 	start := time.Now()
-	if w.rt, err = host.NewRuntime(ctx, mods, host.Options{CacheDir: cacheDir, Uninterruptible: true}); err != nil {
+	if w.rt, err = host.NewRuntime(ctx, mods, host.Options{CacheDir: cacheDir}); err != nil {
 		return nil, err
 	}
 	w.compile = time.Since(start)

@@ -18,8 +18,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// layoutPresets are the codec layouts the CLI knows by name; see package retrieval.
+// layoutPresets are the codec layouts the CLI knows by name; see package retrieval. The
+// two-stage preset is retrieval.LayoutTwoStage at any width: LayoutCompact's groups with d/2
+// sub-spaces for s, and a fine codebook of d/4 sub-spaces (retrieval.DefaultFine at d = 64).
 var layoutPresets = map[string]string{
+	"two-stage":  retrieval.LayoutCompact,
 	"compact":    retrieval.LayoutCompact,
 	"query-item": retrieval.LayoutQueryItem,
 	"parts":      retrieval.LayoutParts,
@@ -30,16 +33,19 @@ type codecFlags struct {
 	layout    string
 	subspaces int
 	bits      int
+	fine      int
 	maxEvents int
 	seed      uint64
 }
 
 func (f *codecFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.layout, "layout", "compact", "groups of parts that get a codebook each: compact, query-item, "+
-		"parts, or a list such as 'query+id+text+attrs+dense:64,query:4' (group[:sub-spaces],...)")
+	fl.StringVar(&f.layout, "layout", "two-stage", "groups of parts that get a (coarse) codebook each: two-stage, compact, "+
+		"query-item, parts, or a list such as 'query+id+text+attrs+dense:64,query:4' (group[:sub-spaces],...)")
 	fl.IntVar(&f.subspaces, "subspaces", 0, "sub-spaces (codes per event) of groups the layout gives no count; 0: the model's width")
 	fl.IntVar(&f.bits, "bits", 4, "code width: 4 (fast scan) or 8 (ADC)")
+	fl.IntVar(&f.fine, "fine", -1, "sub-spaces of the 8-bit fine codebook of the residual that the refine step and the ESU "+
+		"read (4-bit codes only); 0: none; -1: d/4 with the two-stage layout, none otherwise")
 	fl.IntVar(&f.maxEvents, "max-events", 200_000, "train on at most this many events, taken evenly over the dataset")
 	fl.Uint64Var(&f.seed, "seed", 1, "k-means seed")
 }
@@ -57,8 +63,15 @@ func (f *codecFlags) train(ctx context.Context, m *model.Model, events []retriev
 		}
 		events = thinned
 	}
+	fine := f.fine
+	if fine < 0 {
+		fine = 0
+		if f.layout == "two-stage" && f.bits == 4 {
+			fine = m.Dim() / 4
+		}
+	}
 	return retrieval.TrainCodec(ctx, m, events, retrieval.TrainOptions{
-		Layout: specs, Bits: f.bits, KMeans: pq.KMeansOptions{Seed: f.seed},
+		Layout: specs, Bits: f.bits, Fine: fine, KMeans: pq.KMeansOptions{Seed: f.seed},
 	})
 }
 
@@ -73,7 +86,10 @@ func (f *codecFlags) specs(m *model.Model) ([]retrieval.GroupSpec, error) {
 		layout = withoutDense(layout)
 	}
 	sub := f.subspaces
-	if sub == 0 {
+	switch {
+	case sub == 0 && f.layout == "two-stage":
+		sub = m.Dim() / 2
+	case sub == 0:
 		sub = m.Dim()
 	}
 	return retrieval.ParseLayout(layout, sub)
@@ -205,6 +221,9 @@ func newQuantizeCmd() *cobra.Command {
 			}
 			fmt.Fprintf(w, "trained %d-bit codebooks for %s in %s: %d codes per event\n", c.Bits(),
 				strings.Join(groups, ", "), time.Since(start).Round(time.Millisecond), c.CodesPerEvent())
+			if c.Fine() != nil {
+				fmt.Fprintf(w, "and an 8-bit fine codebook of the residual: %d codes per event\n", c.FineBytes())
+			}
 			fmt.Fprintf(w, "a stored event takes %d bytes (+%d with the int8 copy)\n",
 				retrieval.NewStore(c, retrieval.StoreOptions{}).BytesPerEvent(), m.Dim()+4)
 			fmt.Fprintf(w, "wrote %s (%s, section %q)\n", out, byteSize(int64(buf.Len())), section)

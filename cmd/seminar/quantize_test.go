@@ -47,10 +47,13 @@ func TestQuantizeCommand(t *testing.T) {
 	tests := []struct {
 		args  []string
 		codes int
+		fine  int
 	}{
-		{nil, 8 + 4},
-		{[]string{"--layout", "parts", "--subspaces", "2"}, 5 * 2},
-		{[]string{"--layout", "query:4,id+text+attrs+dense:4", "--bits", "8", "--max-events", "280"}, 8},
+		{nil, 4 + 4, 2},
+		{[]string{"--layout", "query+id+text+attrs+dense:4,query:4", "--fine", "4"}, 4 + 4, 4},
+		{[]string{"--layout", "compact"}, 8 + 4, 0},
+		{[]string{"--layout", "parts", "--subspaces", "2"}, 5 * 2, 0},
+		{[]string{"--layout", "query:4,id+text+attrs+dense:4", "--bits", "8", "--max-events", "280"}, 8, 0},
 	}
 	for _, tt := range tests {
 		stdout, _, err := runCLI(t, append([]string{"quantize", "--model", in, "--data", ds, "--out", out}, tt.args...)...)
@@ -64,6 +67,7 @@ func TestQuantizeCommand(t *testing.T) {
 		c, err := retrieval.LoadCodec(loaded, extras[retrieval.Section])
 		require.NoError(t, err)
 		assert.Equal(t, tt.codes, c.CodesPerEvent(), "%v", tt.args)
+		assert.Equal(t, tt.fine, c.FineBytes(), "%v", tt.args)
 	}
 
 	for _, args := range [][]string{

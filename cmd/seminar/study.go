@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	mrand "math/rand/v2"
 	"os"
@@ -31,12 +32,14 @@ import (
 	"github.com/seminar-ranker/seminar/core/data/convert"
 	"github.com/seminar-ranker/seminar/core/data/synth"
 	"github.com/seminar-ranker/seminar/core/eval"
+	"github.com/seminar-ranker/seminar/core/eval/suite"
 	"github.com/seminar-ranker/seminar/core/fastscan"
 	"github.com/seminar-ranker/seminar/core/kernels"
 	"github.com/seminar-ranker/seminar/core/metrics"
 	"github.com/seminar-ranker/seminar/core/model"
 	"github.com/seminar-ranker/seminar/core/modelfile"
 	"github.com/seminar-ranker/seminar/core/retrieval"
+	"github.com/seminar-ranker/seminar/core/train"
 )
 
 // The study's fixed choices.
@@ -50,6 +53,10 @@ const (
 	wasmMemoryPages  = 65536
 	minBatchDuration = 10 * time.Millisecond
 	timingRounds     = 15
+
+	// synthEpochTargets is about how many targets an epoch of the generated model's training
+	// holds: as many as an epoch of seminar demo's MovieLens-100K model.
+	synthEpochTargets = 20_000
 )
 
 // Long generated histories of one user, for recall and speed at fixed lengths.
@@ -57,22 +64,29 @@ var studyLengths = []int{10_000, 100_000}
 
 type studyFlags struct {
 	model, synthModel string
+	train             bool // train the missing --model and --synth-model files
+	random            bool // measure random models beside the trained ones
 	mlDir             string
 	kernels           string
 	reference         string
+	markdown          string // Markdown file whose marked region receives the report
 	targets           int
 	workers           int
 	skipWasm          bool
 	asJSON            bool
+	quiet             bool
 }
 
 // studyReport is everything the study measures; --json prints it as is.
 type studyReport struct {
-	Command string        `json:"command"`
-	Setup   []studySetup  `json:"setup"`
-	Bytes   []bytesRow    `json:"bytes_per_event"`
-	Recall  []recallRow   `json:"recall"`
-	Layouts []layoutRow   `json:"layouts"`
+	Command string       `json:"command"`
+	Setup   []studySetup `json:"setup"`
+	Bytes   []bytesRow   `json:"bytes_per_event"`
+	Recall  []recallRow  `json:"recall"`
+	Layouts []layoutRow  `json:"layouts"`
+	// Primary is the kind of model (trained or random) the layouts, bytes and speeds are measured
+	// with: the first of the generated data's models.
+	Primary string        `json:"layouts_bytes_speed_model"`
 	Ranking []rankingRow  `json:"ranking"`
 	Speed   []speedRow    `json:"speed"`
 	Kernels []kernelRow   `json:"kernels"`
@@ -87,10 +101,27 @@ type studyMachine struct {
 	CPUs               int    `json:"cpus"`
 	GoVersion          string `json:"go_version"`
 	FastScanSIMDNative bool   `json:"fastscan_simd_native"`
+	// LoadStart and LoadEnd are the one-minute load averages when the study began and ended
+	// (empty where the system does not say).
+	LoadStart string `json:"load_average_start,omitempty"`
+	LoadEnd   string `json:"load_average_end,omitempty"`
+}
+
+// loadAverage is the system's one-minute load average, or "" where /proc does not give it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 type studySetup struct {
 	Dataset string `json:"dataset"`
+	Kind    string `json:"model_kind"` // trained or random
 	Model   string `json:"model"`
 	Codec4  string `json:"codec_4bit"`
 	Codec8  string `json:"codec_8bit"`
@@ -105,6 +136,7 @@ type bytesRow struct {
 
 type recallRow struct {
 	Dataset    string  `json:"dataset"`
+	Model      string  `json:"model"` // trained or random
 	L          float64 `json:"mean_events"`
 	Definition string  `json:"definition"`
 	Variant    string  `json:"variant"`
@@ -126,6 +158,7 @@ type layoutRow struct {
 
 type rankingRow struct {
 	Dataset  string  `json:"dataset"`
+	Model    string  `json:"model"` // trained or random
 	Variant  string  `json:"variant"`
 	Cases    int     `json:"cases"`
 	HIT10    float64 `json:"hit10"`
@@ -172,9 +205,15 @@ func newStudyCmd() *cobra.Command {
 			"approximate GSU against the exact float32 GSU on ml-100k and on generated histories of 10^4 and " +
 			"10^5 events, HIT/NDCG/MRR with approximate against exact retrieval, bytes per stored event, and " +
 			"speed natively and inside wasm (wazero's compiler), with the 4-bit kernel against the scan4 export " +
-			"of ../shared/reference/fastscan_ref.wasm. Without --model it uses random models (model.New).",
-		Example: "  seminar study\n  seminar study --model seminar-ml.model --json",
-		Args:    cobra.NoArgs,
+			"of ../shared/reference/fastscan_ref.wasm. Without --model and --synth-model it uses random models " +
+			"(model.New); with --train it first trains the model files they name that do not exist yet (PSU " +
+			"pretraining, then the ranking finetune, as seminar demo trains), and --random measures random models " +
+			"of the same configurations beside the trained ones. --markdown writes the report into a Markdown " +
+			"file, between its lines " + markdownBegin + " and " + markdownEnd + ".",
+		Example: "  seminar study\n  seminar study --model seminar-ml.model --json\n" +
+			"  seminar study --train --random --model out/study-ml-100k.model --synth-model out/study-generated.model " +
+			"--markdown docs/pq.md",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
 			rep, err := runStudy(cmd.Context(), f, cmd.ErrOrStderr())
@@ -189,6 +228,13 @@ func newStudyCmd() *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
 			}
+			if f.markdown != "" {
+				if err := writeMarkdownRegion(f.markdown, rep.markdown()); err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(out, "wrote the report into %s\n", f.markdown)
+				return err
+			}
 			_, err = io.WriteString(out, rep.text())
 			return err
 		},
@@ -196,6 +242,10 @@ func newStudyCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&f.model, "model", "", "model file for ml-100k (a \""+retrieval.Section+"\" section is used as its 4-bit codec); default: a random model")
 	fl.StringVar(&f.synthModel, "synth-model", "", "model file for the generated data; default: a random model with one dense slot")
+	fl.BoolVar(&f.train, "train", false, "train the --model and --synth-model files that do not exist, and write them there")
+	fl.BoolVar(&f.random, "random", false, "also measure random models of the trained models' configurations (recall and ranking metrics)")
+	fl.StringVar(&f.markdown, "markdown", "", "write the report into this Markdown file, between its marker lines, instead of printing it")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress bars while training")
 	fl.StringVar(&f.mlDir, "ml-100k", "", "folder of the MovieLens 100K files (default: ../shared/data/ml-100k beside the repository)")
 	fl.StringVar(&f.kernels, "kernels", "", "seminar-kernels.wasm to time (default: built from ./cmd/seminar-kernels into a temporary folder)")
 	fl.StringVar(&f.reference, "reference", "", "reference kernels (default: ../shared/reference/fastscan_ref.wasm beside the repository)")
@@ -206,9 +256,10 @@ func newStudyCmd() *cobra.Command {
 	return cmd
 }
 
-// studyData is one dataset with its model, codecs and evaluation cases.
+// studyData is one dataset with one of its models, that model's codecs and the evaluation cases.
 type studyData struct {
 	name       string
+	kind       string // trained or random
 	d          *data.Dataset
 	full       *data.Dataset // d and the users whose events train the codecs
 	trainUsers []int
@@ -221,10 +272,16 @@ type studyData struct {
 	stores8    map[int32]*retrieval.Store
 }
 
+// The kinds of model the study measures.
+const (
+	kindTrained = "trained"
+	kindRandom  = "random"
+)
+
 func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, error) {
 	rep := &studyReport{Machine: studyMachine{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
-		FastScanSIMDNative: fastscan.SIMD,
+		FastScanSIMDNative: fastscan.SIMD, LoadStart: loadAverage(),
 	}}
 	start := time.Now()
 	logf := func(format string, args ...any) {
@@ -232,34 +289,44 @@ func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, e
 	}
 
 	logf("ml-100k: converting, encoding and training codebooks")
-	ml, err := setupMovieLens(ctx, f, rep)
+	ml, err := setupMovieLens(ctx, f, rep, logf)
 	if err != nil {
 		return nil, err
 	}
 	logf("generated data: encoding and training codebooks")
-	sy, err := setupSynth(ctx, f, rep)
+	sy, err := setupSynth(ctx, f, rep, logf)
 	if err != nil {
 		return nil, err
 	}
-	for _, sd := range []*studyData{ml, sy} {
-		logf("%s: ranking %d cases", sd.name, len(sd.cases))
+	for _, sd := range slices.Concat(ml, sy) {
+		logf("%s, %s model: ranking %d cases", sd.name, sd.kind, len(sd.cases))
 		if err := rankingStudy(ctx, sd, f.workers, rep); err != nil {
 			return nil, err
 		}
 	}
-	logf("ml-100k: recall")
-	if err := recallMovieLens(ml, rep); err != nil {
-		return nil, err
-	}
-	long := make([]*longHistory, len(studyLengths))
-	for i, n := range studyLengths {
-		logf("generated history of %d events: encoding", n)
-		if long[i], err = newLongHistory(sy, n, f.targets); err != nil {
+	for _, sd := range ml {
+		logf("ml-100k, %s model: recall", sd.kind)
+		if err := recallMovieLens(sd, rep); err != nil {
 			return nil, err
 		}
-		logf("generated history of %d events: recall", n)
-		if err := long[i].recall(rep); err != nil {
-			return nil, err
+	}
+	// The long histories of the first model are kept for the layouts, bytes and speed.
+	rep.Primary = sy[0].kind
+	long := make([]*longHistory, len(studyLengths))
+	for _, sd := range sy {
+		for i, n := range studyLengths {
+			logf("generated history of %d events, %s model: encoding", n, sd.kind)
+			lh, err := newLongHistory(sd, n, f.targets)
+			if err != nil {
+				return nil, err
+			}
+			logf("generated history of %d events, %s model: recall", n, sd.kind)
+			if err := lh.recall(rep); err != nil {
+				return nil, err
+			}
+			if sd == sy[0] {
+				long[i] = lh
+			}
 		}
 	}
 	bytesStudy(long[0], rep)
@@ -275,17 +342,19 @@ func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, e
 	}
 	if !f.skipWasm {
 		logf("wasm: building and loading the modules")
-		if err := wasmStudy(ctx, f, sy, long, rep, logf); err != nil {
+		if err := wasmStudy(ctx, f, sy[0], long, rep, logf); err != nil {
 			return nil, err
 		}
 	}
+	rep.Machine.LoadEnd = loadAverage()
 	rep.judge()
 	return rep, nil
 }
 
-// setupMovieLens converts ml-100k, loads or makes its model, and trains (or loads) its codecs on
-// the training sequences of the leave-one-out split.
-func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport) (*studyData, error) {
+// setupMovieLens converts ml-100k, loads or trains its model (and makes a random one beside it
+// when asked), and trains (or loads) the codecs of each on the training sequences of the
+// leave-one-out split.
+func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport, logf func(string, ...any)) ([]*studyData, error) {
 	dir := f.mlDir
 	if dir == "" {
 		src, err := convert.Lookup("ml-100k")
@@ -300,42 +369,60 @@ func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport) (*study
 	if err != nil {
 		return nil, err
 	}
-	m, desc, extras, err := studyModel(f.model, model.DefaultConfig())
-	if err != nil {
-		return nil, err
-	}
 	task, err := eval.LeaveOneOut(d, data.MinSplitEvents)
 	if err != nil {
 		return nil, err
 	}
-	sd := &studyData{name: "ml-100k", d: d, m: m, items: modelItems(d, m), cases: task.Test}
-	var train []retrieval.Event
-	for _, seq := range task.Train {
-		for _, e := range seq {
-			train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+	// Trained as seminar demo trains on MovieLens-100K, from the same files.
+	spec := func() (*suite.Spec, error) {
+		df := demoFlags{}
+		if f.mlDir != "" {
+			df.dataDir = filepath.Dir(filepath.Clean(f.mlDir))
 		}
+		s, _, err := demoSpec(df)
+		if err != nil {
+			return nil, err
+		}
+		if s.Key != "ml-100k" {
+			return nil, fmt.Errorf("the demo's recipe found no MovieLens-100K but %s", s.Key)
+		}
+		return s, nil
 	}
-	setup := studySetup{Dataset: sd.name, Model: desc, Data: fmt.Sprintf("%s; leave-one-out test cases, %d negatives each "+
-		"(seed %d); codebooks trained on the %d training events", d.Note, candidateNegatives, candidateSeed, len(train))}
-	if err := sd.codecs(ctx, train, extras, &setup); err != nil {
-		return nil, err
-	}
-	rep.Setup = append(rep.Setup, setup)
-	return sd, sd.prepare()
-}
-
-// setupSynth generates the ranking set (the default generator's catalogue) and its model, and
-// trains the codecs on other users of the same catalogue.
-func setupSynth(ctx context.Context, f studyFlags, rep *studyReport) (*studyData, error) {
-	c := synth.DefaultConfig()
-	c.Users = synthUsers + synthTrainUsers
-	d, err := synth.Generate(c)
+	models, err := studyModels(ctx, f, f.model, model.DefaultConfig(), spec, logf)
 	if err != nil {
 		return nil, err
 	}
-	cfg := model.DefaultConfig()
-	cfg.DenseDims = []int{c.DenseDim}
-	m, desc, extras, err := studyModel(f.synthModel, cfg)
+	var sds []*studyData
+	for _, sm := range models {
+		sd := &studyData{name: "ml-100k", kind: sm.kind, d: d, m: sm.m, items: modelItems(d, sm.m), cases: task.Test}
+		var train []retrieval.Event
+		for _, seq := range task.Train {
+			for _, e := range seq {
+				train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+			}
+		}
+		setup := studySetup{Dataset: sd.name, Kind: sm.kind, Model: sm.desc, Data: fmt.Sprintf("%s; leave-one-out test "+
+			"cases, %d negatives each (seed %d); codebooks trained on the %d training events", d.Note,
+			candidateNegatives, candidateSeed, len(train))}
+		if err := sd.codecs(ctx, train, sm.extras, &setup); err != nil {
+			return nil, err
+		}
+		rep.Setup = append(rep.Setup, setup)
+		if err := sd.prepare(); err != nil {
+			return nil, err
+		}
+		sds = append(sds, sd)
+	}
+	return sds, nil
+}
+
+// setupSynth generates the ranking set (the default generator's catalogue, which the long
+// histories of synth.LongUser share), loads or trains its model (and makes a random one beside
+// it when asked), and trains the codecs of each on other users of the same catalogue.
+func setupSynth(ctx context.Context, f studyFlags, rep *studyReport, logf func(string, ...any)) ([]*studyData, error) {
+	c := synth.DefaultConfig()
+	c.Users = synthUsers + synthTrainUsers
+	d, err := synth.Generate(c)
 	if err != nil {
 		return nil, err
 	}
@@ -346,45 +433,174 @@ func setupSynth(ctx context.Context, f studyFlags, rep *studyReport) (*studyData
 	if err != nil {
 		return nil, err
 	}
+	cfg := model.DefaultConfig()
+	cfg.DenseDims = []int{c.DenseDim}
+	spec := func() (*suite.Spec, error) { return synthTrainSpec(task, cfg) }
+	models, err := studyModels(ctx, f, f.synthModel, cfg, spec, logf)
+	if err != nil {
+		return nil, err
+	}
 	users := make([]int, synthTrainUsers)
 	for i := range users {
 		users[i] = synthUsers + i
 	}
-	sd := &studyData{name: "generated", d: evaluated, full: d, trainUsers: users, m: m, items: modelItems(d, m),
-		cases: task.Test}
-	train := make([]retrieval.Event, 0)
-	for _, u := range users {
-		for _, e := range d.Users[u].Events {
-			train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+	var sds []*studyData
+	for _, sm := range models {
+		sd := &studyData{name: "generated", kind: sm.kind, d: evaluated, full: d, trainUsers: users, m: sm.m,
+			items: modelItems(d, sm.m), cases: task.Test}
+		train := make([]retrieval.Event, 0)
+		for _, u := range users {
+			for _, e := range d.Users[u].Events {
+				train = append(train, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &sd.items[e.Item]})
+			}
 		}
+		setup := studySetup{Dataset: sd.name, Kind: sm.kind, Model: sm.desc, Data: fmt.Sprintf("synth.DefaultConfig "+
+			"(seed %d, %d items, %d–%d events per user): %d users evaluated leave-one-out with %d negatives; "+
+			"codebooks trained on the %d events of %d other users of the same catalogue; long histories are "+
+			"synth.LongUser(%d, %d, L), over the same catalogue", c.Seed, c.Items, c.MinEvents, c.MaxEvents,
+			synthUsers, candidateNegatives, len(train), synthTrainUsers, c.Seed, c.Items)}
+		if err := sd.codecs(ctx, train, sm.extras, &setup); err != nil {
+			return nil, err
+		}
+		rep.Setup = append(rep.Setup, setup)
+		if err := sd.prepare(); err != nil {
+			return nil, err
+		}
+		sds = append(sds, sd)
 	}
-	setup := studySetup{Dataset: sd.name, Model: desc, Data: fmt.Sprintf("synth.DefaultConfig (seed %d, %d items, "+
-		"%d–%d events per user): %d users evaluated leave-one-out with %d negatives; codebooks trained on the "+
-		"%d events of %d other users of the same catalogue; long histories are synth.LongUser(%d, %d, L)",
-		c.Seed, c.Items, c.MinEvents, c.MaxEvents, synthUsers, candidateNegatives, len(train), synthTrainUsers,
-		c.Seed, c.Items)}
-	if err := sd.codecs(ctx, train, extras, &setup); err != nil {
-		return nil, err
-	}
-	rep.Setup = append(rep.Setup, setup)
-	return sd, sd.prepare()
+	return sds, nil
 }
 
-// studyModel reads a model file, or makes a random model of cfg.
-func studyModel(path string, cfg model.Config) (*model.Model, string, map[string][]byte, error) {
+// synthTrainSpec is how the generated data's model is trained: seminar demo's recipe for
+// generated data (PSU pretraining, then the ranking finetune), on the training sequences of the
+// study's evaluated users, for the study's model configuration, with epochs of about
+// synthEpochTargets targets.
+func synthTrainSpec(task *eval.Task, cfg model.Config) (*suite.Spec, error) {
+	s, _, err := demoSpec(demoFlags{generated: true})
+	if err != nil {
+		return nil, err
+	}
+	events := 0
+	for _, seq := range task.Train {
+		events += len(seq)
+	}
+	fraction := min(1, float64(synthEpochTargets)/float64(max(1, events)))
+	s.Key, s.Title, s.Notes, s.Methods = "generated", "Generated (synth.DefaultConfig)", nil, nil
+	s.Task, s.Model = task, cfg
+	s.Pretrain.Epochs, s.Pretrain.EpochFraction = 1, fraction
+	s.Finetune.Epochs, s.Finetune.EpochFraction = 2, fraction
+	return s, nil
+}
+
+// studyModel is one model a dataset is measured with.
+type studyModel struct {
+	m      *model.Model
+	kind   string
+	desc   string
+	extras map[string][]byte
+}
+
+// studyModels returns the models of one dataset: the model file at path (trained first from
+// spec, and written there, when it does not exist and f.train asks for it) and, with f.random,
+// a random model of its configuration after it; or a random model of cfg when path is empty.
+func studyModels(ctx context.Context, f studyFlags, path string, cfg model.Config, spec func() (*suite.Spec, error),
+	logf func(string, ...any)) ([]studyModel, error) {
 	if path == "" {
-		cfg.Seed = studySeed
-		m, err := model.New(cfg)
-		return m, fmt.Sprintf("random (model.New, seed %d): no trained model given", studySeed), nil, err
+		m, err := randomModel(cfg)
+		return []studyModel{m}, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && f.train {
+		s, err := spec()
+		if err != nil {
+			return nil, fmt.Errorf("training %s: %w", path, err)
+		}
+		logf("training %s: %s (%s)", path, s.Title, s.Task.Describe())
+		if err := trainStudyModel(ctx, s, path, f.quiet, logf); err != nil {
+			return nil, fmt.Errorf("training %s: %w", path, err)
+		}
 	}
 	m, extras, err := readModel(path)
-	return m, path, extras, err
+	if err != nil {
+		return nil, err
+	}
+	models := []studyModel{{m: m, kind: kindTrained, desc: describeModelFile(path, m, extras), extras: extras}}
+	if f.random {
+		rm, err := randomModel(m.Config())
+		if err != nil {
+			return nil, err
+		}
+		models = append(models, rm)
+	}
+	return models, nil
+}
+
+// randomModel is a new model of cfg with the study's seed.
+func randomModel(cfg model.Config) (studyModel, error) {
+	cfg.Seed = studySeed
+	m, err := model.New(cfg)
+	if err != nil {
+		return studyModel{}, err
+	}
+	return studyModel{m: m, kind: kindRandom, desc: fmt.Sprintf("random (model.New, seed %d; %s)", studySeed,
+		describeConfig(m.Config()))}, nil
+}
+
+// trainStudyModel trains a model as seminar demo does and writes it to path without the demo's
+// codec, so that the study trains its own.
+func trainStudyModel(ctx context.Context, s *suite.Spec, path string, quiet bool, logf func(string, ...any)) error {
+	start := time.Now()
+	var log io.Writer = os.Stderr
+	if quiet {
+		log = io.Discard
+	}
+	b, err := trainDemoModel(ctx, s, studySeed, newBars(log, quiet), log)
+	if err != nil {
+		return err
+	}
+	m, extras, err := modelfile.Load(b)
+	if err != nil {
+		return err
+	}
+	delete(extras, retrieval.Section)
+	var file bytes.Buffer
+	if err := modelfile.Save(&file, m, extras); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	// Written whole under another name first: an interrupted run leaves no file to be taken for a
+	// trained model.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, file.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	logf("trained %s in %.0f s", path, time.Since(start).Seconds())
+	return nil
+}
+
+// describeModelFile names a model file and, for a training checkpoint, how it was trained.
+func describeModelFile(path string, m *model.Model, extras map[string][]byte) string {
+	desc := path
+	var meta train.Meta
+	if raw, ok := extras[train.MetaSection]; ok && json.Unmarshal(raw, &meta) == nil {
+		desc += fmt.Sprintf(" (%s %s trained on %s, seed %d: %d steps over %d targets)", meta.Model, meta.Kind,
+			meta.Dataset, meta.Seed, meta.Report.Steps, meta.Report.Targets)
+	}
+	return desc + "; " + describeConfig(m.Config())
+}
+
+func describeConfig(c model.Config) string {
+	return fmt.Sprintf("d=%d, %d heads, K=%d", c.Dim, c.Heads, c.TopK)
 }
 
 // codecs loads the 4-bit codec from the model file's section or trains it, and trains the 8-bit
 // one, both with the compact layout and one sub-space per dimension.
 func (sd *studyData) codecs(ctx context.Context, train []retrieval.Event, extras map[string][]byte, setup *studySetup) error {
-	flags := codecFlags{layout: "compact", bits: 4, maxEvents: 100_000, seed: studySeed}
+	flags := codecFlags{layout: "two-stage", bits: 4, fine: -1, maxEvents: 100_000, seed: studySeed}
 	var err error
 	if b, ok := extras[retrieval.Section]; ok {
 		if sd.c4, err = retrieval.LoadCodec(sd.m, b); err != nil {
@@ -397,7 +613,7 @@ func (sd *studyData) codecs(ctx context.Context, train []retrieval.Event, extras
 		}
 		setup.Codec4 = "trained here"
 	}
-	flags.bits = 8
+	flags.layout, flags.bits = "compact", 8
 	if sd.c8, err = flags.train(ctx, sd.m, train); err != nil {
 		return err
 	}
@@ -410,6 +626,10 @@ func describeCodec(c *retrieval.Codec) string {
 	var groups []string
 	for i, g := range c.Groups() {
 		groups = append(groups, fmt.Sprintf("%s:%d", g, c.Codebooks().Codebook(i).M()))
+	}
+	if c.Fine() != nil {
+		return fmt.Sprintf("%d-bit %s (%d codes per event) + 8-bit fine residual codes (%d per event)", c.Bits(),
+			strings.Join(groups, ","), c.CodesPerEvent(), c.FineBytes())
 	}
 	return fmt.Sprintf("%d-bit %s (%d codes per event)", c.Bits(), strings.Join(groups, ","), c.CodesPerEvent())
 }
@@ -527,7 +747,7 @@ func rankingStudy(ctx context.Context, sd *studyData, workers int, rep *studyRep
 		if v > 0 {
 			name = variants[v-1].name
 		}
-		rep.Ranking = append(rep.Ranking, rankingRow{Dataset: sd.name, Variant: name, Cases: r.Cases,
+		rep.Ranking = append(rep.Ranking, rankingRow{Dataset: sd.name, Model: sd.kind, Variant: name, Cases: r.Cases,
 			HIT10: r.HIT[at10], NDCG10: r.NDCG[at10], MRR: r.MRR,
 			DeltaRel:     (r.NDCG[at10] - exact.NDCG[at10]) / exact.NDCG[at10],
 			Top10:        total.top10[v] / float64(r.Cases),
@@ -672,8 +892,11 @@ func recallVariants(m *model.Model) []recallVariant {
 		r := shortlistFactor * k
 		exact := retrieval.Options{K: k}
 		vs = append(vs,
-			recallVariant{"4-bit", merged, 4, retrieval.Options{K: k}, exact, nil},
-			recallVariant{fmt.Sprintf("4-bit + refine from codes, R=%d", r), merged, 4, retrieval.Options{K: k, Shortlist: r}, exact, nil},
+			recallVariant{"4-bit coarse scan", merged, 4, retrieval.Options{K: k, Refine: retrieval.FromCoarse}, exact, nil},
+			recallVariant{fmt.Sprintf("two-stage: 4-bit scan + refine from fine codes, R=%d (default)", retrieval.DefaultShortlistFactor*k),
+				merged, 4, retrieval.Options{K: k}, exact, nil},
+			recallVariant{fmt.Sprintf("two-stage: 4-bit scan + refine from fine codes, R=%d", 10*k),
+				merged, 4, retrieval.Options{K: k, Shortlist: 10 * k}, exact, nil},
 			recallVariant{fmt.Sprintf("4-bit + refine from int8, R=%d", r), merged, 4,
 				retrieval.Options{K: k, Shortlist: r, Refine: retrieval.FromInt8}, exact, nil},
 			recallVariant{"8-bit", merged, 8, retrieval.Options{K: k}, exact, nil},
@@ -816,14 +1039,14 @@ func (rs *recallScratch) compare(rh *recallHistory, t []float32, v recallVariant
 }
 
 // addRecall appends one row per variant.
-func (rep *studyReport) addRecall(dataset string, vs []recallVariant, acc []recallAccumulator) {
+func (rep *studyReport) addRecall(dataset, kind string, vs []recallVariant, acc []recallAccumulator) {
 	for i, v := range vs {
 		a := acc[i]
 		if a.n == 0 {
 			continue
 		}
 		k := v.exact.K
-		row := recallRow{Dataset: dataset, L: float64(a.events) / float64(a.n), Definition: v.definition,
+		row := recallRow{Dataset: dataset, Model: kind, L: float64(a.events) / float64(a.n), Definition: v.definition,
 			Variant: v.name, K: k, Recall: a.strict / float64(a.n), Targets: a.n}
 		if a.hasTie {
 			row.TieAware = a.tie / float64(a.n)
@@ -877,7 +1100,7 @@ func recallMovieLens(sd *studyData, rep *studyReport) error {
 			acc[i].events += keepAcc[j].events
 		}
 	}
-	rep.addRecall(sd.name+" (histories longer than K)", vs, acc)
+	rep.addRecall(sd.name+" (histories longer than K)", sd.kind, vs, acc)
 	return nil
 }
 
@@ -935,7 +1158,7 @@ func (lh *longHistory) recall(rep *studyReport) error {
 	if err := rs.run(lh.recallHistory, vs, r4, r8, rx, acc); err != nil {
 		return err
 	}
-	rep.addRecall(fmt.Sprintf("generated, L=%d", lh.h.Len()), vs, acc)
+	rep.addRecall(fmt.Sprintf("generated, L=%d", lh.h.Len()), lh.sd.kind, vs, acc)
 	return nil
 }
 
@@ -1039,8 +1262,8 @@ func gsuVariants() []gsuVariant {
 		{"exact f32, merged heads, K=100", true, 0, retrieval.Options{K: 100}},
 		{"exact f32, per head (the model's GSU)", true, 0, retrieval.Options{Heads: retrieval.PerHead}},
 		{"8-bit ADC, K=100", false, 8, retrieval.Options{K: 100}},
-		{"4-bit fast scan, K=100", false, 4, retrieval.Options{K: 100}},
-		{"4-bit + refine from codes, R=400", false, 4, retrieval.Options{K: 100, Shortlist: 400}},
+		{"4-bit fast scan, K=100", false, 4, retrieval.Options{K: 100, Refine: retrieval.FromCoarse}},
+		{"4-bit two-stage: scan + refine from fine codes, R=400 (default)", false, 4, retrieval.Options{K: 100}},
 		{"4-bit + refine from int8, R=400", false, 4, retrieval.Options{K: 100, Shortlist: 400, Refine: retrieval.FromInt8}},
 		{"4-bit per head", false, 4, retrieval.Options{Heads: retrieval.PerHead}},
 	}
@@ -1496,29 +1719,33 @@ func (rep *studyReport) judge() {
 		rep.Targets = append(rep.Targets, studyTarget{Target: target, Measured: measured, Met: met})
 	}
 	l4 := fmt.Sprintf("generated, L=%d", studyLengths[0])
-	recall := func(variant string) (float64, bool) {
+	recall := func(kind, variant string) (float64, bool) {
 		for _, r := range rep.Recall {
-			if r.Dataset == l4 && r.K == 100 && r.Variant == variant && strings.HasPrefix(r.Definition, "merged heads") {
+			if r.Dataset == l4 && r.Model == kind && r.K == 100 && r.Variant == variant &&
+				strings.HasPrefix(r.Definition, "merged heads") {
 				return r.Recall, true
 			}
 		}
 		return 0, false
 	}
-	for _, v := range []struct{ variant, store string }{
-		{"4-bit + refine from int8, R=400", "with the int8 copy"},
-		{"4-bit + refine from codes, R=400", "codes only"},
-		{"4-bit", "codes only"},
-	} {
-		if r, ok := recall(v.variant); ok {
-			add(fmt.Sprintf("recall@100 ≥ 0.95 vs exact f32 at L = 10^4 (merged heads; %s; %s)", v.variant, v.store),
-				fmt.Sprintf("%.3f", r), r >= 0.95)
+	for _, kind := range []string{kindTrained, kindRandom} {
+		for _, v := range []struct{ variant, store string }{
+			{"4-bit + refine from int8, R=400", "with the int8 copy"},
+			{"two-stage: 4-bit scan + refine from fine codes, R=400 (default)", "codes only"},
+			{"two-stage: 4-bit scan + refine from fine codes, R=1000", "codes only"},
+			{"4-bit coarse scan", "codes only"},
+		} {
+			if r, ok := recall(kind, v.variant); ok {
+				add(fmt.Sprintf("recall@100 ≥ 0.95 vs exact f32 at L = 10^4 (%s model; merged heads; %s; %s)", kind,
+					v.variant, v.store), fmt.Sprintf("%.3f", r), r >= 0.95)
+			}
 		}
 	}
 	for _, r := range rep.Ranking {
 		if strings.HasPrefix(r.Variant, "exact") {
 			continue
 		}
-		add(fmt.Sprintf("NDCG@10 falls ≤ 1%% relative to exact (%s; %s)", r.Dataset, r.Variant),
+		add(fmt.Sprintf("NDCG@10 falls ≤ 1%% relative to exact (%s, %s model; %s)", r.Dataset, r.Model, r.Variant),
 			fmt.Sprintf("%+.2f%% (%.4f)", 100*r.DeltaRel, r.NDCG10), r.DeltaRel >= -0.01)
 	}
 	for _, b := range rep.Bytes {
@@ -1552,10 +1779,16 @@ func (rep *studyReport) text() string {
 	section := func(title string) { b.WriteString("\n## " + title + "\n\n") }
 	section("Setup")
 	for _, s := range rep.Setup {
-		fmt.Fprintf(&b, "- %s: model %s; 4-bit codec %s; 8-bit codec %s. %s\n", s.Dataset, s.Model, s.Codec4, s.Codec8, s.Data)
+		fmt.Fprintf(&b, "- %s, %s model: %s; 4-bit codec %s; 8-bit codec %s. %s\n", s.Dataset, s.Kind, s.Model, s.Codec4,
+			s.Codec8, s.Data)
 	}
-	fmt.Fprintf(&b, "- machine: %s/%s, %d CPUs, %s; fastscan SIMD natively: %v\n", rep.Machine.GOOS, rep.Machine.GOARCH,
+	fmt.Fprintf(&b, "- layouts, bytes and speed: generated data, %s model\n", rep.Primary)
+	fmt.Fprintf(&b, "- machine: %s/%s, %d CPUs, %s; fastscan SIMD natively: %v", rep.Machine.GOOS, rep.Machine.GOARCH,
 		rep.Machine.CPUs, rep.Machine.GoVersion, rep.Machine.FastScanSIMDNative)
+	if rep.Machine.LoadStart != "" {
+		fmt.Fprintf(&b, "; one-minute load average %s at the start, %s at the end", rep.Machine.LoadStart, rep.Machine.LoadEnd)
+	}
+	b.WriteString("\n")
 	section("Bytes per stored event")
 	rows := [][]string{{"store", "bytes/event", "serialized/event"}}
 	for _, r := range rep.Bytes {
@@ -1563,7 +1796,7 @@ func (rep *studyReport) text() string {
 	}
 	writeTable(&b, rows)
 	section("Recall of the approximate GSU against the exact float32 GSU")
-	rows = [][]string{{"data", "mean L", "definition", "variant", "K", "recall", "tie-aware", "targets"}}
+	rows = [][]string{{"data", "model", "mean L", "definition", "variant", "K", "recall", "tie-aware", "targets"}}
 	for _, r := range rep.Recall {
 		tie := "–"
 		if r.TieAware > 0 {
@@ -1573,12 +1806,12 @@ func (rep *studyReport) text() string {
 		if r.K == 0 {
 			k = "per head"
 		}
-		rows = append(rows, []string{r.Dataset, fmt.Sprintf("%.0f", r.L), r.Definition, r.Variant, k,
+		rows = append(rows, []string{r.Dataset, r.Model, fmt.Sprintf("%.0f", r.L), r.Definition, r.Variant, k,
 			fmt.Sprintf("%.3f", r.Recall), tie, fmt.Sprint(r.Targets)})
 	}
 	writeTable(&b, rows)
 	if len(rep.Layouts) > 0 {
-		section(fmt.Sprintf("Codec layouts: recall@100 (merged heads) at L = %d", studyLengths[0]))
+		section(fmt.Sprintf("Codec layouts: recall@100 (merged heads) at L = %d, %s model", studyLengths[0], rep.Primary))
 		rows = [][]string{{"layout (group:sub-spaces)", "bytes/event", "4-bit", "+ int8 refine R=400", "query ×2: 4-bit", "+ int8 refine"}}
 		for _, r := range rep.Layouts {
 			w, wi := "–", "–"
@@ -1591,9 +1824,9 @@ func (rep *studyReport) text() string {
 		writeTable(&b, rows)
 	}
 	section("Ranking metrics with approximate against exact retrieval")
-	rows = [][]string{{"data", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change", "top-10 agreement", "mean |Δ logit|"}}
+	rows = [][]string{{"data", "model", "retrieval", "cases", "HIT@10", "NDCG@10", "MRR", "NDCG@10 change", "top-10 agreement", "mean |Δ logit|"}}
 	for _, r := range rep.Ranking {
-		rows = append(rows, []string{r.Dataset, r.Variant, fmt.Sprint(r.Cases), fmt.Sprintf("%.4f", r.HIT10),
+		rows = append(rows, []string{r.Dataset, r.Model, r.Variant, fmt.Sprint(r.Cases), fmt.Sprintf("%.4f", r.HIT10),
 			fmt.Sprintf("%.4f", r.NDCG10), fmt.Sprintf("%.4f", r.MRR), fmt.Sprintf("%+.2f%%", 100*r.DeltaRel),
 			fmt.Sprintf("%.3f", r.Top10), fmt.Sprintf("%.5f", r.AbsLogitDiff)})
 	}
@@ -1626,4 +1859,65 @@ func (rep *studyReport) text() string {
 	writeTable(&b, rows)
 	fmt.Fprintf(&b, "\nstudy took %.0f s\n", rep.Seconds)
 	return b.String()
+}
+
+// The lines that enclose the region of a Markdown file that --markdown rewrites.
+const (
+	markdownBegin = "<!-- seminar study: begin -->"
+	markdownEnd   = "<!-- seminar study: end -->"
+)
+
+// markdown renders the report for a Markdown page: how it was made, then the tables as text.
+func (rep *studyReport) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Written by `%s`, run from the repository root with %s in %.0f s.\n\n", rep.Command,
+		rep.Machine.GoVersion, rep.Seconds)
+	b.WriteString("```text" + rep.text() + "```\n")
+	return b.String()
+}
+
+// writeMarkdownRegion replaces the region of the Markdown file at path between its marker lines
+// with content.
+func writeMarkdownRegion(path, content string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	doc, err := replaceMarkdownRegion(string(b), content)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(doc), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// replaceMarkdownRegion returns doc with the lines between its lines markdownBegin and
+// markdownEnd, each of which it must hold once and in that order, replaced by content.
+func replaceMarkdownRegion(doc, content string) (string, error) {
+	lines := strings.SplitAfter(doc, "\n")
+	begin, end := -1, -1
+	for i, l := range lines {
+		switch strings.TrimSpace(l) {
+		case markdownBegin:
+			if begin >= 0 {
+				return "", errors.New("the line " + markdownBegin + " appears twice")
+			}
+			begin = i
+		case markdownEnd:
+			if end >= 0 {
+				return "", errors.New("the line " + markdownEnd + " appears twice")
+			}
+			end = i
+		}
+	}
+	if begin < 0 || end < begin {
+		return "", errors.New("no region between the lines " + markdownBegin + " and " + markdownEnd)
+	}
+	if content != "" && !strings.HasSuffix(content, "\n") {
+		content += "\n"
+	}
+	return strings.Join(lines[:begin+1], "") + content + strings.Join(lines[end:], ""), nil
 }

@@ -432,7 +432,7 @@ func select16SIMD(s *selection, scores []uint16) {
 	rot8, rot4, rot2 := rotations()
 	lo, hi := horizontalMin(gLo, rot8, rot4, rot2), horizontalMax(gHi, rot8, rot4, rot2)
 	s.n = 0
-	s.th = uint32(lowerBound(gmax[:groups], lo, hi, s.k)) // key16(v) > th ⟺ v ≥ T
+	s.th = uint32(kthLargest16(gmax[:groups], lo, hi, s.k)) // key16(v) > th ⟺ v ≥ T
 	th := archsimd.BroadcastUint16x8(uint16(s.th))
 	i := 0
 	for ; i+32 <= n; i += 32 {
@@ -457,22 +457,34 @@ func select16SIMD(s *selection, scores []uint16) {
 	}
 }
 
-// lowerBound returns a value T ≤ the k-th largest of vals (0 < k ≤ len(vals)), all within
-// [lo, hi], such that at least k values reach it: the lower edge of the bin holding the k-th
-// largest in a 256-bin histogram of [lo, hi].
-func lowerBound(vals []uint16, lo, hi uint16, k int) uint16 {
+// kthLargest16 returns the k-th largest of vals (0 < k ≤ len(vals)), all within [lo, hi]: a
+// 256-bin histogram of [lo, hi] finds the bin that holds it, a second histogram of that bin's
+// values (at most 256 of them apart) the value itself.
+func kthLargest16(vals []uint16, lo, hi uint16, k int) uint16 {
 	shift := max(0, bits.Len16(hi-lo)-8)
 	var hist [256]uint16
 	for _, v := range vals {
 		hist[uint8((v-lo)>>shift)]++
 	}
-	count := 0
-	for b := 255; b > 0; b-- {
-		if count += int(hist[b]); count >= k {
-			return lo + uint16(b)<<shift
+	b, above := 255, 0
+	for ; b > 0 && above+int(hist[b]) < k; b-- {
+		above += int(hist[b])
+	}
+	base := lo + uint16(b)<<shift
+	if shift == 0 {
+		return base
+	}
+	var fine [256]uint16
+	for _, v := range vals {
+		if v >= base && v-base < 1<<shift {
+			fine[uint8(v-base)]++
 		}
 	}
-	return lo
+	sb := 1<<shift - 1
+	for ; sb > 0 && above+int(fine[sb]) < k; sb-- {
+		above += int(fine[sb])
+	}
+	return base + uint16(sb)
 }
 
 // rotations returns the byte indices that rotate a vector by 8, 4 and 2 bytes.

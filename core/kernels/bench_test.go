@@ -125,3 +125,54 @@ func BenchmarkMatTVec(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatMul forms the attention-weighted means of the ESU: 4 heads' weights over n events
+// of width 64.
+func BenchmarkMatMul(b *testing.B) {
+	r := rand.New(rand.NewPCG(10, 10))
+	for _, n := range []int{64, 256} {
+		for _, k := range implementations() {
+			b.Run("n="+strconv.Itoa(n)+"/"+k.name, func(b *testing.B) {
+				b.ReportAllocs()
+				p, s, dst := randVec(r, 4*n), randVec(r, n*64), make([]float32, 4*64)
+				for b.Loop() {
+					k.matMul(dst, p, s, 4, 64, n)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMatMulT forms the ESU's attention logits: 4 heads' queries against n events of width 64.
+func BenchmarkMatMulT(b *testing.B) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, n := range []int{64, 256} {
+		for _, k := range implementations() {
+			b.Run("n="+strconv.Itoa(n)+"/"+k.name, func(b *testing.B) {
+				b.ReportAllocs()
+				q, s, dst := randVec(r, 4*64), randVec(r, n*64), make([]float32, 4*n)
+				for b.Loop() {
+					k.matMulT(dst, q, s, 4, n, 64)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkAddRows adds 20 random rows of a 4096×64 table, a text's token embeddings.
+func BenchmarkAddRows(b *testing.B) {
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, k := range implementations() {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			m, dst := randVec(r, 4096*64), make([]float32, 64)
+			rows := make([]int32, 20)
+			for i := range rows {
+				rows[i] = int32(r.IntN(4096))
+			}
+			for b.Loop() {
+				k.addRows(dst, m, rows)
+			}
+		})
+	}
+}

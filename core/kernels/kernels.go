@@ -12,6 +12,18 @@ func MatVec(dst, m, x []float32) { matVec(dst, m, x) }
 // MatTVec computes dst = Mᵀ·x where M is row-major with len(x) rows and len(dst) columns.
 func MatTVec(dst, m, x []float32) { matTVec(dst, m, x) }
 
+// MatMul computes dst = A·B where A is m×k, B is k×n and dst is m×n, all row-major. Row i of
+// dst is MatTVec(dst_i, B, a_i), with the same float32 operations in the same order.
+func MatMul(dst, a, b []float32, m, n, k int) { matMul(dst, a, b, m, n, k) }
+
+// MatMulT computes dst = A·Bᵀ where A is m×k, B is n×k and dst is m×n, all row-major:
+// dst[i·n+j] is the dot product of row i of A and row j of B.
+func MatMulT(dst, a, b []float32, m, n, k int) { matMulT(dst, a, b, m, n, k) }
+
+// AddRows adds rows of M to dst, one after the other in the order listed, where M is row-major
+// with len(dst) columns: the same float32 operations as an Axpy(1, row, dst) per row.
+func AddRows(dst, m []float32, rows []int32) { addRows(dst, m, rows) }
+
 // Scale computes x[i] *= alpha.
 func Scale(alpha float32, x []float32) { scale(alpha, x) }
 

@@ -16,6 +16,9 @@ type impl struct {
 	axpy    func(alpha float32, x, y []float32)
 	matVec  func(dst, m, x []float32)
 	matTVec func(dst, m, x []float32)
+	matMul  func(dst, a, b []float32, m, n, k int)
+	matMulT func(dst, a, b []float32, m, n, k int)
+	addRows func(dst, m []float32, rows []int32)
 	scale   func(alpha float32, x []float32)
 	add     func(dst, a, b []float32)
 	mul     func(dst, a, b []float32)
@@ -29,6 +32,9 @@ var portableImpl = impl{
 	axpy:    axpyPortable,
 	matVec:  matVecPortable,
 	matTVec: matTVecPortable,
+	matMul:  matMulPortable,
+	matMulT: matMulTPortable,
+	addRows: addRowsPortable,
 	scale:   scalePortable,
 	add:     addPortable,
 	mul:     mulPortable,
@@ -255,6 +261,119 @@ func TestMatTVecEqualsRowByRowAxpy(t *testing.T) {
 			got := make([]float32, cols)
 			MatTVec(got, m, x)
 			requireSameFloats(t, want, got, "exported MatTVec")
+		}
+	}
+}
+
+// matMulShapes covers every tail of the SIMD blocks: rows of A around 4, columns around 4 and
+// 16 (MatMul) or rows of B around 2 (MatMulT), inner widths around 4, and the ESU's shape.
+func matMulShapes() [][3]int {
+	var shapes [][3]int
+	for _, m := range []int{0, 1, 3, 4, 5, 8, 9} {
+		for _, n := range []int{0, 1, 2, 3, 4, 7, 16, 17, 33} {
+			for _, k := range []int{0, 1, 3, 4, 7, 16, 67} {
+				shapes = append(shapes, [3]int{m, n, k})
+			}
+		}
+	}
+	return append(shapes, [3]int{4, 256, 64}, [3]int{4, 64, 256})
+}
+
+func shapeName(name string, s [3]int) string {
+	return name + " m=" + strconv.Itoa(s[0]) + " n=" + strconv.Itoa(s[1]) + " k=" + strconv.Itoa(s[2])
+}
+
+func TestMatMulEqualsRowByRowAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, s := range matMulShapes() {
+		m, n, k := s[0], s[1], s[2]
+		a, b := randVec(r, m*k), randVec(r, k*n)
+		want := make([]float32, m*n)
+		for i := range m {
+			for j := range k {
+				for c := range n {
+					want[i*n+c] += float32(a[i*k+j] * b[j*n+c])
+				}
+			}
+		}
+		for _, impl := range implementations() {
+			dst := randVec(r, m*n) // overwritten, not accumulated
+			impl.matMul(dst, a, b, m, n, k)
+			requireSameFloats(t, want, dst, shapeName(impl.name, s))
+		}
+		got := make([]float32, m*n)
+		MatMul(got, a, b, m, n, k)
+		requireSameFloats(t, want, got, shapeName("exported MatMul", s))
+	}
+}
+
+func TestMatMulT(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, s := range matMulShapes() {
+		m, n, k := s[0], s[1], s[2]
+		a, b := randVec(r, m*k), randVec(r, n*k)
+		results := map[string][]float32{}
+		for _, impl := range implementations() {
+			dst := randVec(r, m*n) // overwritten, not accumulated
+			impl.matMulT(dst, a, b, m, n, k)
+			for i := range m {
+				for j := range n {
+					exact, abs := exactDot(a[i*k:(i+1)*k], b[j*k:(j+1)*k])
+					require.InDelta(t, exact, float64(dst[i*n+j]), gamma(k)*abs+1e-30, "%s [%d,%d]", shapeName(impl.name, s), i, j)
+				}
+			}
+			results[impl.name] = dst
+		}
+		got := make([]float32, m*n)
+		MatMulT(got, a, b, m, n, k)
+		requireSameFloats(t, results[implementations()[len(implementations())-1].name], got, shapeName("exported MatMulT", s))
+	}
+}
+
+func TestMatMulPanicsOnShortOperands(t *testing.T) {
+	for _, impl := range implementations() {
+		for name, call := range map[string]func(){
+			"MatMul A":  func() { impl.matMul(make([]float32, 8), make([]float32, 7), make([]float32, 8), 2, 4, 4) },
+			"MatMul B":  func() { impl.matMul(make([]float32, 8), make([]float32, 8), make([]float32, 15), 2, 4, 4) },
+			"MatMulT B": func() { impl.matMulT(make([]float32, 8), make([]float32, 8), make([]float32, 15), 2, 4, 4) },
+			"MatMulT C": func() { impl.matMulT(make([]float32, 7), make([]float32, 8), make([]float32, 16), 2, 4, 4) },
+		} {
+			require.Panics(t, call, impl.name+" "+name)
+		}
+	}
+}
+
+func TestAddRowsEqualsAxpyPerRow(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, cols := range []int{0, 1, 3, 4, 7, 16, 31, 32, 33, 64, 67} {
+		for _, rows := range [][]int32{nil, {0}, {4}, {2, 2}, {3, 0, 4, 1, 4, 2}} {
+			m := randVec(r, 5*cols)
+			if cols > 2 {
+				m[1], m[cols+2] = float32(math.Copysign(0, -1)), float32(math.NaN())
+			}
+			start := randVec(r, cols)
+			want := append([]float32(nil), start...)
+			for _, row := range rows {
+				axpyPortable(1, m[int(row)*cols:int(row+1)*cols], want)
+			}
+			name := "cols=" + strconv.Itoa(cols) + " rows=" + strconv.Itoa(len(rows))
+			for _, impl := range implementations() {
+				dst := append([]float32(nil), start...)
+				impl.addRows(dst, m, rows)
+				requireSameFloats(t, want, dst, impl.name+" "+name)
+			}
+			got := append([]float32(nil), start...)
+			AddRows(got, m, rows)
+			requireSameFloats(t, want, got, "exported AddRows "+name)
+		}
+	}
+}
+
+func TestAddRowsPanicsOnRowOutsideMatrix(t *testing.T) {
+	for _, impl := range implementations() {
+		for _, row := range []int32{-1, 3, 1 << 30} {
+			require.Panics(t, func() { impl.addRows(make([]float32, 8), make([]float32, 24), []int32{0, row}) },
+				"%s row %d", impl.name, row)
 		}
 	}
 }

@@ -38,6 +38,27 @@ func matTVecPortable(dst, m, x []float32) {
 	}
 }
 
+func matMulPortable(dst, a, b []float32, m, n, k int) {
+	dst, a, b = dst[:m*n], a[:m*k], b[:k*n]
+	for i := range m {
+		matTVecPortable(dst[i*n:(i+1)*n], b, a[i*k:(i+1)*k])
+	}
+}
+
+func matMulTPortable(dst, a, b []float32, m, n, k int) {
+	dst, a, b = dst[:m*n], a[:m*k], b[:n*k]
+	for i := range m {
+		matVecPortable(dst[i*n:(i+1)*n], b, a[i*k:(i+1)*k])
+	}
+}
+
+func addRowsPortable(dst, m []float32, rows []int32) {
+	cols := len(dst)
+	for _, r := range rows {
+		addPortable(dst, dst, m[int(r)*cols:int(r)*cols+cols])
+	}
+}
+
 func scalePortable(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha

@@ -10,15 +10,18 @@ import (
 // SIMD reports whether the exported kernels run SIMD128 code.
 const SIMD = true
 
-func dot(a, b []float32) float32         { return dotSIMD(a, b) }
-func axpy(alpha float32, x, y []float32) { axpySIMD(alpha, x, y) }
-func matVec(dst, m, x []float32)         { matVecSIMD(dst, m, x) }
-func matTVec(dst, m, x []float32)        { matTVecSIMD(dst, m, x) }
-func scale(alpha float32, x []float32)   { scaleSIMD(alpha, x) }
-func add(dst, a, b []float32)            { addSIMD(dst, a, b) }
-func mul(dst, a, b []float32)            { mulSIMD(dst, a, b) }
-func relu(x []float32)                   { reluSIMD(x) }
-func softmax(x []float32)                { softmaxSIMD(x) }
+func dot(a, b []float32) float32               { return dotSIMD(a, b) }
+func axpy(alpha float32, x, y []float32)       { axpySIMD(alpha, x, y) }
+func matVec(dst, m, x []float32)               { matVecSIMD(dst, m, x) }
+func matTVec(dst, m, x []float32)              { matTVecSIMD(dst, m, x) }
+func matMul(dst, a, b []float32, m, n, k int)  { matMulSIMD(dst, a, b, m, n, k) }
+func matMulT(dst, a, b []float32, m, n, k int) { matMulTSIMD(dst, a, b, m, n, k) }
+func addRows(dst, m []float32, rows []int32)   { addRowsSIMD(dst, m, rows) }
+func scale(alpha float32, x []float32)         { scaleSIMD(alpha, x) }
+func add(dst, a, b []float32)                  { addSIMD(dst, a, b) }
+func mul(dst, a, b []float32)                  { mulSIMD(dst, a, b) }
+func relu(x []float32)                         { reluSIMD(x) }
+func softmax(x []float32)                      { softmaxSIMD(x) }
 
 // The kernels below read and write through unsafe pointers: in Go's wasm code every slice
 // index costs a bounds check and 64-bit address arithmetic, which dominate short loops.
@@ -183,6 +186,194 @@ func matTVecSIMD(dst, m, x []float32) {
 	}
 	for ; r < rows; r++ {
 		axpySIMD(x[r], m[r*cols:r*cols+cols], dst)
+	}
+}
+
+// matMulSIMD keeps a 4×16 block of dst in sixteen vector accumulators while it walks the k
+// rows of B, so each row segment loaded serves four rows of A. Every element adds its k
+// products in row order, as matTVecSIMD and a sequence of Axpy calls do.
+func matMulSIMD(dst, a, b []float32, m, n, k int) {
+	dst, a, b = dst[:m*n], a[:m*k], b[:k*n]
+	bstride, astride := uintptr(n)*4, uintptr(k)*4
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		pa := unsafe.Add(ptr(a), uintptr(i)*astride)
+		pd := unsafe.Add(ptr(dst), uintptr(i)*bstride)
+		c := 0
+		for ; c+16 <= n; c += 16 {
+			var s00, s01, s02, s03, s10, s11, s12, s13 archsimd.Float32x4
+			var s20, s21, s22, s23, s30, s31, s32, s33 archsimd.Float32x4
+			pb, q := unsafe.Add(ptr(b), uintptr(c)*4), pa
+			for range k {
+				b0, b1 := load(pb), load(unsafe.Add(pb, 16))
+				b2, b3 := load(unsafe.Add(pb, 32)), load(unsafe.Add(pb, 48))
+				v := archsimd.BroadcastFloat32x4(*(*float32)(q))
+				s00, s01, s02, s03 = s00.Add(v.Mul(b0)), s01.Add(v.Mul(b1)), s02.Add(v.Mul(b2)), s03.Add(v.Mul(b3))
+				v = archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, astride)))
+				s10, s11, s12, s13 = s10.Add(v.Mul(b0)), s11.Add(v.Mul(b1)), s12.Add(v.Mul(b2)), s13.Add(v.Mul(b3))
+				v = archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, 2*astride)))
+				s20, s21, s22, s23 = s20.Add(v.Mul(b0)), s21.Add(v.Mul(b1)), s22.Add(v.Mul(b2)), s23.Add(v.Mul(b3))
+				v = archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, 3*astride)))
+				s30, s31, s32, s33 = s30.Add(v.Mul(b0)), s31.Add(v.Mul(b1)), s32.Add(v.Mul(b2)), s33.Add(v.Mul(b3))
+				pb, q = unsafe.Add(pb, bstride), unsafe.Add(q, 4)
+			}
+			o := unsafe.Add(pd, uintptr(c)*4)
+			store(o, s00)
+			store(unsafe.Add(o, 16), s01)
+			store(unsafe.Add(o, 32), s02)
+			store(unsafe.Add(o, 48), s03)
+			o = unsafe.Add(o, bstride)
+			store(o, s10)
+			store(unsafe.Add(o, 16), s11)
+			store(unsafe.Add(o, 32), s12)
+			store(unsafe.Add(o, 48), s13)
+			o = unsafe.Add(o, bstride)
+			store(o, s20)
+			store(unsafe.Add(o, 16), s21)
+			store(unsafe.Add(o, 32), s22)
+			store(unsafe.Add(o, 48), s23)
+			o = unsafe.Add(o, bstride)
+			store(o, s30)
+			store(unsafe.Add(o, 16), s31)
+			store(unsafe.Add(o, 32), s32)
+			store(unsafe.Add(o, 48), s33)
+		}
+		for ; c+4 <= n; c += 4 {
+			var s0, s1, s2, s3 archsimd.Float32x4
+			pb, q := unsafe.Add(ptr(b), uintptr(c)*4), pa
+			for range k {
+				v := load(pb)
+				s0 = s0.Add(archsimd.BroadcastFloat32x4(*(*float32)(q)).Mul(v))
+				s1 = s1.Add(archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, astride))).Mul(v))
+				s2 = s2.Add(archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, 2*astride))).Mul(v))
+				s3 = s3.Add(archsimd.BroadcastFloat32x4(*(*float32)(unsafe.Add(q, 3*astride))).Mul(v))
+				pb, q = unsafe.Add(pb, bstride), unsafe.Add(q, 4)
+			}
+			o := unsafe.Add(pd, uintptr(c)*4)
+			store(o, s0)
+			store(unsafe.Add(o, bstride), s1)
+			store(unsafe.Add(o, 2*bstride), s2)
+			store(unsafe.Add(o, 3*bstride), s3)
+		}
+		for ; c < n; c++ {
+			for r := i; r < i+4; r++ {
+				var s float32
+				for j := range k {
+					s += float32(a[r*k+j] * b[j*n+c])
+				}
+				dst[r*n+c] = s
+			}
+		}
+	}
+	for ; i < m; i++ {
+		matTVecSIMD(dst[i*n:(i+1)*n], b, a[i*k:(i+1)*k])
+	}
+}
+
+// matMulTSIMD computes a 4×4 block of dst at a time in sixteen vector accumulators: each
+// vector loaded from a row of A serves four rows of B and the other way round, which halves the
+// loads per product of a matrix–vector product.
+func matMulTSIMD(dst, a, b []float32, m, n, k int) {
+	dst, a, b = dst[:m*n], a[:m*k], b[:n*k]
+	stride := uintptr(k) * 4
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		pa := unsafe.Add(ptr(a), uintptr(i)*stride)
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			p0 := unsafe.Add(ptr(b), uintptr(j)*stride)
+			p1 := unsafe.Add(p0, stride)
+			p2 := unsafe.Add(p1, stride)
+			p3 := unsafe.Add(p2, stride)
+			q := pa
+			var s00, s01, s02, s03, s10, s11, s12, s13 archsimd.Float32x4
+			var s20, s21, s22, s23, s30, s31, s32, s33 archsimd.Float32x4
+			c := 0
+			for ; c+4 <= k; c += 4 {
+				b0, b1, b2, b3 := load(p0), load(p1), load(p2), load(p3)
+				v := load(q)
+				s00, s01, s02, s03 = s00.Add(v.Mul(b0)), s01.Add(v.Mul(b1)), s02.Add(v.Mul(b2)), s03.Add(v.Mul(b3))
+				v = load(unsafe.Add(q, stride))
+				s10, s11, s12, s13 = s10.Add(v.Mul(b0)), s11.Add(v.Mul(b1)), s12.Add(v.Mul(b2)), s13.Add(v.Mul(b3))
+				v = load(unsafe.Add(q, 2*stride))
+				s20, s21, s22, s23 = s20.Add(v.Mul(b0)), s21.Add(v.Mul(b1)), s22.Add(v.Mul(b2)), s23.Add(v.Mul(b3))
+				v = load(unsafe.Add(q, 3*stride))
+				s30, s31, s32, s33 = s30.Add(v.Mul(b0)), s31.Add(v.Mul(b1)), s32.Add(v.Mul(b2)), s33.Add(v.Mul(b3))
+				p0, p1, p2, p3 = unsafe.Add(p0, 16), unsafe.Add(p1, 16), unsafe.Add(p2, 16), unsafe.Add(p3, 16)
+				q = unsafe.Add(q, 16)
+			}
+			o := dst[i*n+j : (i+3)*n+j+4]
+			o[0], o[1], o[2], o[3] = hsum(s00), hsum(s01), hsum(s02), hsum(s03)
+			o[n], o[n+1], o[n+2], o[n+3] = hsum(s10), hsum(s11), hsum(s12), hsum(s13)
+			o[2*n], o[2*n+1], o[2*n+2], o[2*n+3] = hsum(s20), hsum(s21), hsum(s22), hsum(s23)
+			o[3*n], o[3*n+1], o[3*n+2], o[3*n+3] = hsum(s30), hsum(s31), hsum(s32), hsum(s33)
+			for ; c < k; c++ {
+				for r := range 4 {
+					x := a[(i+r)*k+c]
+					for e := range 4 {
+						o[r*n+e] += float32(x * b[(j+e)*k+c])
+					}
+				}
+			}
+		}
+		for ; j < n; j++ {
+			bj := b[j*k : (j+1)*k]
+			for r := i; r < i+4; r++ {
+				dst[r*n+j] = dotSIMD(a[r*k:(r+1)*k], bj)
+			}
+		}
+	}
+	for ; i < m; i++ {
+		matVecSIMD(dst[i*n:(i+1)*n], b, a[i*k:(i+1)*k])
+	}
+}
+
+// addRowsSIMD keeps 32 columns of dst in eight vector accumulators while it walks the rows.
+// Every row index is checked first, since the walk reads through pointers.
+func addRowsSIMD(dst, m []float32, rows []int32) {
+	cols := len(dst)
+	for _, r := range rows {
+		_ = m[int(r)*cols : int(r)*cols+cols]
+	}
+	stride := uintptr(cols) * 4
+	base := ptr(m)
+	c := 0
+	for ; c+32 <= cols; c += 32 {
+		o := unsafe.Add(ptr(dst), uintptr(c)*4)
+		s0, s1, s2, s3 := load(o), load(unsafe.Add(o, 16)), load(unsafe.Add(o, 32)), load(unsafe.Add(o, 48))
+		s4, s5, s6, s7 := load(unsafe.Add(o, 64)), load(unsafe.Add(o, 80)), load(unsafe.Add(o, 96)), load(unsafe.Add(o, 112))
+		col := unsafe.Add(base, uintptr(c)*4)
+		for _, r := range rows {
+			p := unsafe.Add(col, uintptr(r)*stride)
+			s0, s1 = s0.Add(load(p)), s1.Add(load(unsafe.Add(p, 16)))
+			s2, s3 = s2.Add(load(unsafe.Add(p, 32))), s3.Add(load(unsafe.Add(p, 48)))
+			s4, s5 = s4.Add(load(unsafe.Add(p, 64))), s5.Add(load(unsafe.Add(p, 80)))
+			s6, s7 = s6.Add(load(unsafe.Add(p, 96))), s7.Add(load(unsafe.Add(p, 112)))
+		}
+		store(o, s0)
+		store(unsafe.Add(o, 16), s1)
+		store(unsafe.Add(o, 32), s2)
+		store(unsafe.Add(o, 48), s3)
+		store(unsafe.Add(o, 64), s4)
+		store(unsafe.Add(o, 80), s5)
+		store(unsafe.Add(o, 96), s6)
+		store(unsafe.Add(o, 112), s7)
+	}
+	for ; c+4 <= cols; c += 4 {
+		o := unsafe.Add(ptr(dst), uintptr(c)*4)
+		s := load(o)
+		col := unsafe.Add(base, uintptr(c)*4)
+		for _, r := range rows {
+			s = s.Add(load(unsafe.Add(col, uintptr(r)*stride)))
+		}
+		store(o, s)
+	}
+	for ; c < cols; c++ {
+		s := dst[c]
+		for _, r := range rows {
+			s += m[int(r)*cols+c]
+		}
+		dst[c] = s
 	}
 }
 

@@ -184,9 +184,11 @@ func (m *Model) encodeModality(dst []float32, mod Modality, it *data.Item) {
 		m.encodeText(dst, it.Text)
 	case ModalityAttrs:
 		clear(dst)
+		sum := rowSum{dst: dst, table: m.Params.AttrEmb}
 		for _, a := range it.Attrs {
-			kernels.Axpy(1, m.row(m.Params.AttrEmb, HashAttr(a.Field, a.Value), m.cfg.AttrBuckets), dst)
+			sum.add(Bucket(HashAttr(a.Field, a.Value), m.cfg.AttrBuckets))
 		}
+		sum.flush()
 	default:
 		k := int(mod - ModalityDense)
 		kernels.MatVec(dst, m.Params.DenseW[k], it.Dense[k])
@@ -197,16 +199,45 @@ func (m *Model) encodeModality(dst []float32, mod Modality, it *data.Item) {
 // encodeText writes the mean of the token rows of text to dst and reports whether it has any.
 func (m *Model) encodeText(dst []float32, text string) bool {
 	clear(dst)
+	sum := rowSum{dst: dst, table: m.Params.TokenEmb}
 	n := 0
 	tokens := NewTokens(text)
 	for h, ok := tokens.Next(); ok; h, ok = tokens.Next() {
-		kernels.Axpy(1, m.row(m.Params.TokenEmb, h, m.cfg.TokenBuckets), dst)
+		sum.add(Bucket(h, m.cfg.TokenBuckets))
 		n++
 	}
+	sum.flush()
 	if n > 0 {
 		kernels.Scale(1/float32(n), dst)
 	}
 	return n > 0
+}
+
+// rowBatch is how many table rows a rowSum gathers per kernel call: most texts fit in one.
+const rowBatch = 32
+
+// rowSum adds rows of an embedding table to dst in order, gathering their indices so that one
+// kernels.AddRows call adds a batch of them (a call per row costs more than its additions in
+// wasm). It lives on the stack of its caller.
+type rowSum struct {
+	dst, table []float32
+	rows       [rowBatch]int32
+	n          int
+}
+
+// add queues row r (a bucket, so below MaxBuckets and inside int32).
+func (s *rowSum) add(r int) {
+	if s.n == rowBatch {
+		s.flush()
+	}
+	s.rows[s.n] = int32(r)
+	s.n++
+}
+
+// flush adds the queued rows to dst.
+func (s *rowSum) flush() {
+	kernels.AddRows(s.dst, s.table, s.rows[:s.n])
+	s.n = 0
 }
 
 func (m *Model) row(table []float32, h uint64, rows int) []float32 {

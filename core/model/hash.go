@@ -65,14 +65,22 @@ type Tokens struct {
 // NewTokens returns the tokens of text.
 func NewTokens(text string) Tokens { return Tokens{text: text} }
 
-// Next returns the next token hash, or false when the text is exhausted.
+// Next returns the next token hash, or false when the text is exhausted. ASCII bytes take an
+// inline path: in wasm a function call per byte would cost more than the hashing.
 func (t *Tokens) Next() (uint64, bool) {
 	if t.hasBigram {
 		t.hasBigram = false
 		return t.bigram, true
 	}
 	for t.pos < len(t.text) {
-		r, n := decodeRune(t.text[t.pos:])
+		if c := t.text[t.pos]; c < utf8.RuneSelf {
+			if isASCIIWordByte(c) {
+				break
+			}
+			t.pos++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(t.text[t.pos:])
 		if isWordRune(r) {
 			break
 		}
@@ -83,7 +91,18 @@ func (t *Tokens) Next() (uint64, bool) {
 	}
 	word, bigram := uint64(fnvOffset), t.prev
 	for t.pos < len(t.text) {
-		r, n := decodeRune(t.text[t.pos:])
+		if c := t.text[t.pos]; c < utf8.RuneSelf {
+			if !isASCIIWordByte(c) {
+				break
+			}
+			if c-'A' < 26 {
+				c += 'a' - 'A'
+			}
+			word, bigram = fnvByte(word, c), fnvByte(bigram, c)
+			t.pos++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(t.text[t.pos:])
 		if !isWordRune(r) {
 			break
 		}
@@ -117,6 +136,9 @@ func decodeRune(s string) (rune, int) {
 	}
 	return utf8.DecodeRuneInString(s)
 }
+
+// isASCIIWordByte is isWordRune for an ASCII byte, small enough to inline.
+func isASCIIWordByte(c byte) bool { return c-'a' < 26 || c-'A' < 26 || c-'0' < 10 }
 
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {

@@ -72,6 +72,18 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+func FuzzTokens(f *testing.F) {
+	for _, seed := range []string{"", " ,.!? -- ", "Hello, World!", "iPhone 15 Pro", "Crème brûlée",
+		"cafe\u0301 noir", "नमस्ते दुनिया", "東京 タワー", "ab\xffcd", "  ROCK'n'Roll  ", "ÀB\x80Z_9"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		want := refTokens(text)
+		require.Equal(t, want, collectTokens(text))
+		require.Equal(t, len(want) > 0, hasTokens(text))
+	})
+}
+
 func TestTokensNormalise(t *testing.T) {
 	assert.Equal(t, collectTokens("hello world"), collectTokens("  HELLO,\tWorld!!"))
 	assert.Equal(t, collectTokens("éclair"), collectTokens("ÉCLAIR"))

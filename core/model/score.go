@@ -25,33 +25,39 @@ func (m *Model) GSUQueries(dst, t []float32) error {
 	return nil
 }
 
-// foldQueries writes W_K^hᵀ W_Q^h t / √d_h for each head h to the rows of dst, one output row of
-// W_Q at a time so that it needs no buffer.
+// foldQueries writes W_K^hᵀ W_Q^h t / √d_h for each head h to the rows of dst: y = W_Q t / √d_h
+// in one matrix–vector product, then q̃_h = W_K^hᵀ y_h per head. y lives on the stack, so that
+// a Model needs no buffer and stays safe for concurrent use.
 func (m *Model) foldQueries(dst, wq, wk, t []float32) {
 	d, dh := m.cfg.Dim, m.cfg.Dim/m.cfg.Heads
-	inv := float32(1 / math.Sqrt(float64(dh)))
-	clear(dst)
-	for r := range d {
-		y := kernels.Dot(wq[r*d:(r+1)*d], t) * inv
-		h := r / dh
-		kernels.Axpy(y, wk[r*d:(r+1)*d], dst[h*d:(h+1)*d])
+	var buf [MaxDim]float32
+	y := buf[:d]
+	kernels.MatVec(y, wq, t)
+	kernels.Scale(float32(1/math.Sqrt(float64(dh))), y)
+	for h := range m.cfg.Heads {
+		kernels.MatTVec(dst[h*d:(h+1)*d], wk[h*dh*d:(h+1)*dh*d], y[h*dh:(h+1)*dh])
 	}
 }
 
+// gsuBlock is the number of events whose retrieval scores the GSU computes in one matrix
+// product before offering them to the heaps.
+const gsuBlock = 256
+
 // Scorer scores target pairs against a history exactly. It owns work buffers: one Scorer per
 // goroutine. Score and ScoreTarget allocate nothing; ScoreSelected allocates only to grow its
-// buffer for a selection longer than Heads×TopK and any before.
+// buffers for a selection longer than Heads×TopK and any before.
 type Scorer struct {
 	m      *Model
 	enc    *Encoder
 	target []float32 // d
 	gq     []float32 // Heads×d folded GSU queries
 	eq     []float32 // Heads×d folded ESU queries
-	hs     []float32 // Heads retrieval scores of one event
+	scores []float32 // Heads×gsuBlock retrieval scores of a block of events
 	heaps  []TopK
 	kept   []int32
-	probs  []float32 // attention weights of the selected events
-	mean   []float32 // d, attention-weighted mean of the selected events
+	rows   []float32 // the selected events' vectors, gathered when not contiguous in the history
+	probs  []float32 // Heads×n attention logits, then weights, of the n selected events
+	means  []float32 // Heads×d, each head's attention-weighted mean of the selected events
 	heads  []float32 // d, concatenated head outputs
 	x      []float32 // 3d, MLP input [o, t, o⊙t]
 	act    [2][]float32
@@ -71,11 +77,12 @@ func NewScorer(m *Model) *Scorer {
 		target: make([]float32, d),
 		gq:     make([]float32, hn*d),
 		eq:     make([]float32, hn*d),
-		hs:     make([]float32, hn),
+		scores: make([]float32, hn*gsuBlock),
 		heaps:  make([]TopK, hn),
 		kept:   make([]int32, 0, hn*k),
-		probs:  make([]float32, hn*k),
-		mean:   make([]float32, d),
+		rows:   make([]float32, hn*k*d),
+		probs:  make([]float32, hn*hn*k),
+		means:  make([]float32, hn*d),
 		heads:  make([]float32, d),
 		x:      make([]float32, 3*d),
 		act:    [2][]float32{make([]float32, width), make([]float32, width)},
@@ -108,7 +115,7 @@ func (s *Scorer) ScoreTarget(h *History, t []float32) (float32, error) {
 		return 0, err
 	}
 	s.gsu(h, t)
-	return s.esu(h, t, s.kept), nil
+	return s.esu(s.selectRows(h, s.kept), len(s.kept), t), nil
 }
 
 // ScoreSelected returns the logit of the target vector t given the events of h listed in idx,
@@ -125,7 +132,36 @@ func (s *Scorer) ScoreSelected(h *History, t []float32, idx []int32) (float32, e
 				strconv.Itoa(n))
 		}
 	}
-	return s.esu(h, t, idx), nil
+	return s.esu(s.selectRows(h, idx), len(idx), t), nil
+}
+
+// selectRows returns the vectors of the events idx of h as a len(idx)×d matrix: a slice of the
+// history when idx lists consecutive events (retrieval passes 0..n−1 over the history it
+// fills), a copy in s.rows otherwise. Every index must be inside h.
+func (s *Scorer) selectRows(h *History, idx []int32) []float32 {
+	d, n := h.dim, len(idx)
+	if n == 0 {
+		return nil
+	}
+	first := int(idx[0])
+	consecutive := true
+	for i, j := range idx {
+		if int(j) != first+i {
+			consecutive = false
+			break
+		}
+	}
+	if consecutive {
+		return h.vecs[first*d : (first+n)*d]
+	}
+	if len(s.rows) < n*d {
+		s.rows = make([]float32, n*d)
+	}
+	rows := s.rows[:n*d]
+	for i, j := range idx {
+		copy(rows[i*d:(i+1)*d], h.vecs[int(j)*d:int(j+1)*d])
+	}
+	return rows
 }
 
 // Kept returns the indices, ascending, of the events the last ScoreTarget or Score kept. It
@@ -151,18 +187,24 @@ func (s *Scorer) gsu(h *History, t []float32) {
 		}
 		return
 	}
+	hn := len(s.heaps)
 	s.m.foldQueries(s.gq, s.m.Params.GSUQ, s.m.Params.GSUK, t)
 	for i := range s.heaps {
 		s.heaps[i].Reset()
 	}
-	vecs := h.vecs
-	for j := range n {
-		kernels.MatVec(s.hs, s.gq, vecs[j*d:(j+1)*d])
-		for i, a := range s.hs {
-			// Most events fall below a full heap's minimum: test that before the call. Events
-			// come in increasing order, so an equal score wins (see TopK).
-			if hp := &s.heaps[i]; hp.Admits(a) {
-				hp.Offer(a, int32(j))
+	for j0 := 0; j0 < n; j0 += gsuBlock {
+		b := min(gsuBlock, n-j0)
+		scores := s.scores[:hn*b]
+		kernels.MatMulT(scores, s.gq, h.vecs[j0*d:(j0+b)*d], hn, b, d)
+		for i := range s.heaps {
+			hp := &s.heaps[i]
+			for j, a := range scores[i*b : (i+1)*b] {
+				// Most events fall below a full heap's minimum: test that before the call.
+				// Each heap sees the events in increasing order, so an equal score wins (see
+				// TopK).
+				if hp.Admits(a) {
+					hp.Offer(a, int32(j0+j))
+				}
 			}
 		}
 	}
@@ -173,27 +215,26 @@ func (s *Scorer) gsu(h *History, t []float32) {
 	s.kept = slices.Compact(s.kept)
 }
 
-func (s *Scorer) esu(h *History, t []float32, idx []int32) float32 {
-	m, d := s.m, s.m.cfg.Dim
-	dh := d / m.cfg.Heads
+// esu runs the ESU and the MLP for target t over rows, the n×d matrix of the selected events:
+// all heads' logits q̃_h·s_j in one matrix product, a softmax per head, all heads' weighted
+// means Σ_j p_hj s_j in another, then o_h = W_V^h of each mean.
+func (s *Scorer) esu(rows []float32, n int, t []float32) float32 {
+	m, d, hn := s.m, s.m.cfg.Dim, s.m.cfg.Heads
+	dh := d / hn
 	clear(s.heads)
-	if len(idx) > 0 {
+	if n > 0 {
 		m.foldQueries(s.eq, m.Params.ESUQ, m.Params.ESUK, t)
-		if cap(s.probs) < len(idx) {
-			s.probs = make([]float32, len(idx))
+		if len(s.probs) < hn*n {
+			s.probs = make([]float32, hn*n)
 		}
-		probs := s.probs[:len(idx)]
-		for hd := range m.cfg.Heads {
-			q := s.eq[hd*d : (hd+1)*d]
-			for i, j := range idx {
-				probs[i] = kernels.Dot(q, h.Event(int(j)))
-			}
-			kernels.Softmax(probs)
-			clear(s.mean)
-			for i, j := range idx {
-				kernels.Axpy(probs[i], h.Event(int(j)), s.mean)
-			}
-			kernels.MatVec(s.heads[hd*dh:(hd+1)*dh], m.Params.ESUV[hd*dh*d:(hd+1)*dh*d], s.mean)
+		probs := s.probs[:hn*n]
+		kernels.MatMulT(probs, s.eq, rows, hn, n, d)
+		for hd := range hn {
+			kernels.Softmax(probs[hd*n : (hd+1)*n])
+		}
+		kernels.MatMul(s.means, probs, rows, hn, d, n)
+		for hd := range hn {
+			kernels.MatVec(s.heads[hd*dh:(hd+1)*dh], m.Params.ESUV[hd*dh*d:(hd+1)*dh*d], s.means[hd*d:(hd+1)*d])
 		}
 	}
 	o := s.x[:d]

@@ -218,6 +218,36 @@ func TestScoreSelectedSubset(t *testing.T) {
 	}
 }
 
+// TestScoreSelectedConsecutiveEqualsGathered checks that attending over consecutive events in
+// place gives the same score as over the same vectors gathered from scattered rows.
+func TestScoreSelectedConsecutiveEqualsGathered(t *testing.T) {
+	m := newTestModel(t, smallConfig())
+	r := rand.New(rand.NewPCG(23, 24))
+	d := m.Dim()
+	sc := NewScorer(m)
+	for _, n := range []int{1, 5, 32, 33, 100} {
+		hist := randomHistory(t, m, r, n+10)
+		scattered := m.NewHistory(2 * n)
+		idx := make([]int32, n)
+		for i := range n {
+			require.NoError(t, scattered.Append(randomVector(r, d, 1)))
+			idx[i] = int32(scattered.Len())
+			require.NoError(t, scattered.Append(hist.Event(10+i)))
+		}
+		consecutive := make([]int32, n)
+		for i := range consecutive {
+			consecutive[i] = int32(10 + i)
+		}
+		tv := randomVector(r, d, 1)
+		want, err := sc.ScoreSelected(hist, tv, consecutive)
+		require.NoError(t, err)
+		got, err := sc.ScoreSelected(scattered, tv, idx)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, "n=%d", n)
+		assert.InDelta(t, refScoreSelected(m, hist, to64(tv), consecutive), float64(want), 1e-4, "n=%d", n)
+	}
+}
+
 func TestScoreErrors(t *testing.T) {
 	m := newTestModel(t, smallConfig())
 	sc := NewScorer(m)
@@ -302,40 +332,5 @@ func TestZeroAllocs(t *testing.T) {
 			require.NoError(t, err)
 			assert.Zero(t, allocs)
 		})
-	}
-}
-
-func BenchmarkScoreL10000(b *testing.B) {
-	c := DefaultConfig()
-	m, err := New(c)
-	require.NoError(b, err)
-	r := rand.New(rand.NewPCG(1, 2))
-	hist := randomHistory(b, m, r, 10000)
-	sc := NewScorer(m)
-	cand := &data.Item{ID: "item-1", Text: "red running shoe", Attrs: []data.Attr{{Field: "brand", Value: "acme"}}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := sc.Score(hist, "running shoes", data.Search, cand); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkEventVector(b *testing.B) {
-	c := DefaultConfig()
-	c.DenseDims = []int{512}
-	m, err := New(c)
-	require.NoError(b, err)
-	r := rand.New(rand.NewPCG(1, 2))
-	enc := NewEncoder(m)
-	it := &data.Item{ID: "item-1", Text: "The Big Lebowski (1998), a comedy by the Coen brothers",
-		Attrs: []data.Attr{{Field: "genre", Value: "Comedy"}, {Field: "year", Value: "1990s"}},
-		Dense: [][]float32{randomVector(r, 512, 1)}}
-	s := make([]float32, m.Dim())
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := enc.EventVector(s, "coen comedy", data.Search, it); err != nil {
-			b.Fatal(err)
-		}
 	}
 }

@@ -317,12 +317,8 @@ func readTensor(r *msgp.Reader, tensors []model.Tensor, loaded []bool) error {
 		return corrupt("tensor "+strconv.Quote(name)+" has "+strconv.Itoa(len(data))+" bytes of data, want "+
 			strconv.Itoa(4*len(t.Data)), nil)
 	}
-	for j := range t.Data {
-		v := math.Float32frombits(le32(data[4*j:]))
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return corrupt("tensor "+strconv.Quote(name)+" element "+strconv.Itoa(j)+" is not finite", nil)
-		}
-		t.Data[j] = v
+	if j := decodeFloats(t.Data, data); j >= 0 {
+		return corrupt("tensor "+strconv.Quote(name)+" element "+strconv.Itoa(j)+" is not finite", nil)
 	}
 	loaded[i] = true
 	return nil
@@ -378,11 +374,4 @@ func readExtras(r *msgp.Reader) (map[string][]byte, error) {
 		extras[name] = bytes.Clone(data)
 	}
 	return extras, nil
-}
-
-// le32 decodes the little-endian uint32 that starts b (encoding/binary would link reflect into
-// the wasm module).
-func le32(b []byte) uint32 {
-	_ = b[3]
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }

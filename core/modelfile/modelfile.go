@@ -163,12 +163,3 @@ func writeTensor(w *msgp.Writer, t model.Tensor) {
 		t.Data = t.Data[n:]
 	}
 }
-
-func firstNonFinite(v []float32) int {
-	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return i
-		}
-	}
-	return -1
-}

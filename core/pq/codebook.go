@@ -188,12 +188,38 @@ func (cb *Codebook) Decode(dst []float32, codes []byte) error {
 	return nil
 }
 
+// AddDecoded adds w times the reconstruction of codes to dst: dst += w·Decode(codes).
+// len(codes) must be M and len(dst) Dim; every code must be below K. It does not allocate.
+func (cb *Codebook) AddDecoded(dst []float32, codes []byte, w float32) error {
+	if err := cb.checkCodes(len(dst), codes); err != nil {
+		return wrap(err, "pq: add decoded")
+	}
+	cb.addDecoded(dst, codes, w)
+	return nil
+}
+
 // addDecoded adds w times the reconstruction of codes to dst; the caller has checked the codes.
+// It is one loop over the codes, without a call per code: decoding sits on the rank path.
 func (cb *Codebook) addDecoded(dst []float32, codes []byte, w float32) {
 	ks, sub := cb.K(), cb.SubDim()
+	dst = dst[:len(codes)*sub]
+	if sub == 4 {
+		for c, code := range codes {
+			row := cb.centroids[(c*ks+int(code))*4:][:4]
+			out := dst[c*4:][:4]
+			out[0] += float32(w * row[0])
+			out[1] += float32(w * row[1])
+			out[2] += float32(w * row[2])
+			out[3] += float32(w * row[3])
+		}
+		return
+	}
 	for c, code := range codes {
-		row := (c*ks + int(code)) * sub
-		kernels.Axpy(w, cb.centroids[row:row+sub], dst[c*sub:c*sub+sub])
+		row := cb.centroids[(c*ks+int(code))*sub:][:sub]
+		out := dst[c*sub:][:sub]
+		for i, x := range row {
+			out[i] += float32(w * x)
+		}
 	}
 }
 

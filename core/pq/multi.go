@@ -204,7 +204,10 @@ func (mc *MultiCodebook) DecodeEvent(dst []float32, codes []byte, weights []floa
 	}
 	clear(dst)
 	for p, cb := range mc.books {
-		cb.addDecoded(dst, codes[mc.offsets[p]:mc.offsets[p]+cb.m], weightOf(weights, p))
+		// A part of weight 0 adds nothing: skip its decoding.
+		if w := weightOf(weights, p); w != 0 {
+			cb.addDecoded(dst, codes[mc.offsets[p]:mc.offsets[p]+cb.m], w)
+		}
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package retrieval
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -19,13 +21,17 @@ type benchSetup struct {
 	m       *model.Model
 	h       *model.History
 	s4, s8  *Store
+	s2      *Store // the default two-stage codec, with fine codes
 	targets [][]float32
 	cands   []Candidate
 }
 
 // newBenchSetup builds the default model (with synth's dense slot), one generated user of
-// benchEvents events, and 4-bit and 8-bit LayoutCompact codecs trained on part of them.
-func newBenchSetup(b *testing.B) *benchSetup {
+// benchEvents events, 4-bit and 8-bit LayoutCompact codecs and the default two-stage codec
+// (LayoutTwoStage, DefaultFine) trained on part of them.
+func newBenchSetup(b *testing.B) *benchSetup { return newBenchSetupT(b) }
+
+func newBenchSetupT(b testing.TB) *benchSetup {
 	b.Helper()
 	cfg := model.DefaultConfig()
 	cfg.DenseDims = []int{synth.DefaultConfig().DenseDim}
@@ -46,9 +52,16 @@ func newBenchSetup(b *testing.B) *benchSetup {
 		require.NoError(b, err)
 		return c
 	}
+	twoStage, err := ParseLayout(LayoutTwoStage, cfg.Dim)
+	require.NoError(b, err)
+	c2, err := TrainCodec(context.Background(), m, evs[:4000], TrainOptions{
+		Layout: twoStage, Bits: 4, Fine: DefaultFine, KMeans: pq.KMeansOptions{Seed: 1, MaxIter: 10},
+	})
+	require.NoError(b, err)
 	bs := &benchSetup{m: m, h: history(b, m, evs)}
 	bs.s4 = newStore(b, codec(4), StoreOptions{Int8: true}, evs)
 	bs.s8 = newStore(b, codec(8), StoreOptions{}, evs)
+	bs.s2 = newStore(b, c2, StoreOptions{}, evs)
 	for i := range 100 {
 		it := &ds.Items[(i*7919)%len(ds.Items)]
 		c := Candidate{Query: evs[len(evs)-1-i].Query, Kind: data.Search, Item: it}
@@ -74,6 +87,8 @@ func BenchmarkGSU(b *testing.B) {
 		{"4-bit+refine-codes", false, bs.s4, Options{K: 100, Shortlist: 400}},
 		{"4-bit+refine-int8", false, bs.s4, Options{K: 100, Shortlist: 400, Refine: FromInt8}},
 		{"4-bit-per-head", false, bs.s4, Options{Heads: PerHead}},
+		{"two-stage-default", false, bs.s2, Options{}},
+		{"two-stage-K100", false, bs.s2, Options{K: 100}},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
@@ -105,37 +120,97 @@ func BenchmarkRank(b *testing.B) {
 	bs := newBenchSetup(b)
 	variants := []struct {
 		name string
+		s    *Store // nil: exact
 		opt  Options
 		one  bool // one candidate per call: no scan shared between candidates
 	}{
-		{"exact-f32", Options{K: 100}, false},
-		{"4-bit+refine-codes", Options{K: 100, Shortlist: 400}, false},
-		{"4-bit+refine-codes/unshared", Options{K: 100, Shortlist: 400}, true},
-		{"4-bit+refine-int8", Options{K: 100, Shortlist: 400, Refine: FromInt8, ESU: FromInt8}, false},
+		{"exact-f32", nil, Options{K: 100}, false},
+		{"4-bit+refine-codes", bs.s4, Options{K: 100, Shortlist: 400}, false},
+		{"4-bit+refine-codes/unshared", bs.s4, Options{K: 100, Shortlist: 400}, true},
+		{"4-bit+refine-int8", bs.s4, Options{K: 100, Shortlist: 400, Refine: FromInt8, ESU: FromInt8}, false},
+		{"two-stage-default", bs.s2, Options{}, false},
+		{"two-stage-K100", bs.s2, Options{K: 100}, false},
 	}
 	for _, v := range variants {
 		b.Run(v.name, func(b *testing.B) {
-			r := NewRanker(bs.s4.Codec())
+			s := v.s
+			if s == nil {
+				s = bs.s4
+			}
+			r := NewRanker(s.Codec())
 			b.ReportAllocs()
+			var tm Timings
 			for b.Loop() {
 				var err error
+				var res Result
 				switch {
-				case v.name == "exact-f32":
-					_, err = r.RankExact(bs.h, bs.cands, v.opt)
+				case v.s == nil:
+					res, err = r.RankExact(bs.h, bs.cands, v.opt)
 				case v.one:
 					for _, c := range bs.cands {
-						if _, err = r.Rank(bs.s4, []Candidate{c}, v.opt); err != nil {
+						if res, err = r.Rank(s, []Candidate{c}, v.opt); err != nil {
 							break
 						}
 					}
 				default:
-					_, err = r.Rank(bs.s4, bs.cands, v.opt)
+					res, err = r.Rank(s, bs.cands, v.opt)
 				}
+				tm = res.Timings
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(bs.cands)), "µs/candidate")
+			if !v.one {
+				// The phases of the last call, in ms, as the module's timings report them.
+				for _, p := range []struct {
+					name string
+					d    time.Duration
+				}{{"lut-ms", tm.Targets}, {"scan-ms", tm.Scan}, {"select-ms", tm.Select}, {"esu-ms", tm.ESU}} {
+					b.ReportMetric(float64(p.d.Microseconds())/1e3, p.name)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRecall reports the recall@100 of the approximate GSU against the exact GSU (merged
+// heads, K = 100) over the benchmarks' history and 100 targets, with the default options of
+// each store: the figure the study reports at L = 10^4.
+func BenchmarkRecall(b *testing.B) {
+	bs := newBenchSetup(b)
+	for _, v := range []struct {
+		name string
+		s    *Store
+		opt  Options
+	}{
+		{"compact-4-bit", bs.s4, Options{K: 100}},
+		{"compact-refine-int8", bs.s4, Options{K: 100, Shortlist: 400, Refine: FromInt8}},
+		{"two-stage-coarse", bs.s2, Options{K: 100, Refine: FromCoarse}},
+		{"two-stage-default", bs.s2, Options{K: 100}},
+		{"two-stage-R1000", bs.s2, Options{K: 100, Shortlist: 1000}},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			r, exact := NewRanker(v.s.Codec()), NewRanker(v.s.Codec())
+			var recall float64
+			for b.Loop() {
+				hits := 0
+				for _, t := range bs.targets {
+					want, err := exact.RetrieveExact(bs.h, t, Options{K: 100})
+					require.NoError(b, err)
+					want = slices.Clone(want)
+					got, err := r.Retrieve(v.s, t, v.opt)
+					require.NoError(b, err)
+					for _, j := range got {
+						if _, ok := slices.BinarySearch(want, j); ok {
+							hits++
+						}
+					}
+				}
+				recall = float64(hits) / float64(100*len(bs.targets))
+			}
+			b.ReportMetric(recall, "recall@100")
+			b.ReportMetric(float64(v.s.BytesPerEvent()), "B/event")
 		})
 	}
 }

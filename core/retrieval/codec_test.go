@@ -93,6 +93,10 @@ func FuzzLoadCodec(f *testing.F) {
 	f.Add(b)
 	f.Add(b[:20])
 	f.Add([]byte("PQMC"))
+	two, err := twoStageCodec(f, testEvents(f, 2, 300, 300)).MarshalBinary()
+	require.NoError(f, err)
+	f.Add(two)
+	f.Add([]byte("PQ2S"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := LoadCodec(m, b)
 		if err != nil {

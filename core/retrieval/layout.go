@@ -21,16 +21,26 @@ type GroupSpec struct {
 	Subspaces int
 }
 
-// Layouts by name. LayoutCompact quantizes the event vector s itself, plus a small codebook of
-// the query part so that a request can weigh the query apart from the item: the most accurate
-// codes per byte. LayoutQueryItem gives the query and the item (whose parts the model weighs
-// with fixed gates) a codebook each. LayoutParts gives every part its own codebook, the
-// paper's multi-modal codebook: every modality can be weighed per request.
+// Layouts by name. LayoutTwoStage, the default, is the coarse stage of the two-stage codec
+// (TrainOptions.Fine = DefaultFine): the event vector s with 32 sub-spaces of 2 dimensions and
+// the query part with 4, 36 codes (18 bytes) that the fast scan reads, while a 16-byte fine
+// code of the residual serves the refine step and the ESU. LayoutCompact quantizes s with one
+// sub-space per dimension (groups without a count get the caller's, normally d) plus the query
+// part: the most accurate codes per byte without fine codes, at twice the scan's work. In both,
+// the query codebook lets a request weigh the query apart from the item. LayoutQueryItem gives
+// the query and the item (whose parts the model weighs with fixed gates) a codebook each.
+// LayoutParts gives every part its own codebook, the paper's multi-modal codebook: every
+// modality can be weighed per request.
 const (
+	LayoutTwoStage  = "query+id+text+attrs+dense:32,query:4"
 	LayoutCompact   = "query+id+text+attrs+dense,query:4"
 	LayoutQueryItem = "query,id+text+attrs+dense"
 	LayoutParts     = "query,id,text,attrs,dense"
 )
+
+// DefaultFine is the number of sub-spaces of the default codec's 8-bit fine codebook: 16 bytes
+// per event.
+const DefaultFine = 16
 
 // ParseGroup reads a group name: part names (model.Part.String) joined with '+', each at most
 // once.

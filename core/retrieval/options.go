@@ -20,16 +20,20 @@ const (
 	PerHead
 )
 
-// Options are the knobs of one retrieval or rank call. The zero value retrieves the model's
-// TopK events with merged heads from the codes alone, without a refine step.
+// Options are the knobs of one retrieval or rank call. The zero value is the default: the
+// model's TopK events with merged heads, from the 4-bit scan and, when the store keeps fine
+// codes, a refine step over a shortlist of DefaultShortlistFactor·K events scored from both
+// stages of the codes; the ESU then attends over vectors decoded from every code the store
+// keeps.
 type Options struct {
 	// K is the number of events retrieved per target (per head with PerHead); 0 selects the
 	// model's TopK. A history of at most K events is kept whole.
 	K int
 	// Shortlist is the number of events the 4-bit scan passes on to be re-scored from the
-	// Refine vectors, of which the best K are kept. A value ≤ K skips the refine step. At
-	// 8 bits the scan is already exact over the codes, so only a FromInt8 refine uses it.
-	// Up to 512, selection allocates nothing.
+	// Refine vectors, of which the best K are kept. 0 selects DefaultShortlistFactor·K when
+	// the store keeps fine codes and Refine is FromCodes, else K; any other value ≤ K skips the
+	// refine step. At 8 bits the scan is already exact over the codes, so only a FromInt8
+	// refine uses it. Up to 512, selection allocates nothing.
 	Shortlist int
 	Heads     Heads
 	// Refine is where the refine step gets its scores from.
@@ -42,8 +46,17 @@ type Options struct {
 	// to weigh the parts apart (Codec.GroupWeights). The weights steer retrieval only; the ESU
 	// attends over the model's event vectors. A FromInt8 refine scores the int8 copy of s_j
 	// and adds the weights' change from 1 through the codes: q̄·s_j + Σ_p (w_p−1) q̄·û_p(j).
+	// A refine from fine codes does the same with ŝ_j = decode(coarse) + r̂_j in place of the
+	// int8 copy, which comes to the coarse table under the weights plus the fine residual's
+	// score: Σ_g w_g q̄·û_g(j) + q̄·r̂_j.
 	Weights []float32
 }
+
+// DefaultShortlistFactor sets the default shortlist, DefaultShortlistFactor·K events, of a
+// store with fine codes. With the default codec and model over 10,000 generated events, the
+// approximate GSU's recall@100 against the exact one's is 0.85 at 4·K (0.88 at 10·K, 0.88
+// re-scoring every event: the fine codes bound it), against 0.82 for LayoutCompact's 4-bit scan.
+const DefaultShortlistFactor = 4
 
 // Candidate is one target pair to score: a candidate item under the current query (Kind
 // Browse for a feed, where the query is ignored).
@@ -80,12 +93,15 @@ func (r *Ranker) resolve(opt Options, s *Store) (Options, error) {
 	if opt.K == 0 {
 		opt.K = r.topK
 	}
+	if opt.Shortlist == 0 && s != nil && s.HasFine() && opt.Refine == FromCodes {
+		opt.Shortlist = DefaultShortlistFactor * opt.K
+	}
 	opt.Shortlist = max(opt.Shortlist, opt.K)
 	if opt.Heads != MergedHeads && opt.Heads != PerHead {
 		return opt, errors.New("retrieval: unknown heads mode " + strconv.Itoa(int(opt.Heads)))
 	}
 	for _, v := range [2]Vectors{opt.Refine, opt.ESU} {
-		if v != FromCodes && v != FromInt8 {
+		if v > FromCoarse {
 			return opt, errors.New("retrieval: unknown vector source " + strconv.Itoa(int(v)))
 		}
 	}
@@ -118,7 +134,8 @@ func (r *Ranker) resolve(opt Options, s *Store) (Options, error) {
 			r.correct = r.correct || r.delta[g] != 0
 		}
 	}
-	if opt.Refine == FromCodes && r.codec.Bits() == 8 {
+	r.fineRefine = opt.Refine == FromCodes && s.HasFine() && opt.Shortlist > opt.K
+	if opt.Refine != FromInt8 && r.codec.Bits() == 8 {
 		opt.Shortlist = opt.K
 	}
 	return opt, nil

@@ -26,9 +26,10 @@ const lutsPerScan = 8
 // event from its codes — at 4 bits with the table quantized to uint8 and the SIMD fast scan,
 // the codes of a block being loaded once for up to 8 tables (several candidates); at 8 bits
 // with float ADC — (4) keeps the best K, or a shortlist of the best Options.Shortlist that it
-// re-scores from decoded codes (float tables) or int8 copies before keeping the best K, and
-// (5) takes the union over heads. The ESU then attends over the kept events' decoded or int8
-// vectors (model.Scorer.ScoreSelected).
+// re-scores from the codes (the float coarse table, plus the fine table of a two-stage codec)
+// or int8 copies before keeping the best K, and (5) takes the union over heads. The ESU then
+// attends over the kept events' decoded or int8 vectors (model.Scorer.ScoreSelected). A rank
+// call decodes each kept event once, however many candidates keep it.
 type Ranker struct {
 	codec  *Codec
 	m      *model.Model
@@ -51,7 +52,6 @@ type Ranker struct {
 	pick       []int32 // positions in the shortlist kept after refining
 	kept       []int32 // events kept for one target
 	esu        *model.History
-	vec        []float32
 	code       []byte
 	idx        []int32
 	order      []int32
@@ -60,6 +60,12 @@ type Ranker struct {
 	delta      []float32 // group weights minus the decoding weights, for an int8 refine
 	correct    bool      // whether delta is not all 0: the int8 refine adds a correction
 	clut       []float32 // correction table (group weights delta) of each table of a chunk
+	fineRefine bool      // whether the refine step adds the fine codes' scores
+	fineLUT    []float32 // fine table of each table of a chunk
+	// slot[j] is 1 + the row of rows that holds event j's decoded vector in this rank call, or
+	// 0: kept events are decoded once per call, not once per candidate that keeps them.
+	slot []int32
+	rows []float32
 }
 
 // NewRanker returns a Ranker for stores of codec c.
@@ -84,10 +90,10 @@ func NewRanker(c *Codec) *Ranker {
 		flut:    make([]float32, nlut*c.books.LUTSize()),
 		qlut:    make([]uint8, nlut*rows*16),
 		esu:     c.model.NewHistory(h * cfg.TopK),
-		vec:     make([]float32, d),
 		code:    make([]byte, rows),
 		weights: make([]float32, c.books.Parts()),
 		delta:   make([]float32, c.books.Parts()),
+		fineLUT: make([]float32, nlut*c.FineBytes()*256),
 	}
 }
 
@@ -109,6 +115,9 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 	chunk := max(1, lutsPerScan/per)
 	r.grow(s.Len(), chunk*per, opt)
 	r.scores = resize(r.scores, len(cands))
+	r.slot = resize(r.slot, s.Len())
+	clear(r.slot)
+	r.rows = r.rows[:0]
 	var tm Timings
 	for start := 0; start < len(cands); start += chunk {
 		part := cands[start:min(start+chunk, len(cands))]
@@ -250,6 +259,12 @@ func (r *Ranker) table(l int, q, weights []float32) error {
 			return wrap(err, "retrieval")
 		}
 	}
+	if r.fineRefine {
+		size := r.codec.fine.LUTSize()
+		if err := r.codec.fine.BuildLUT(r.fineLUT[l*size:(l+1)*size], q); err != nil {
+			return wrap(err, "retrieval")
+		}
+	}
 	return nil
 }
 
@@ -300,36 +315,43 @@ func (r *Ranker) selectTable(s *Store, l int, opt Options) {
 	slices.Sort(r.short)
 	slices.Reverse(r.short)
 	scores := r.shortScore[:size]
-	for i, j := range r.short {
-		scores[i] = r.refineScore(s, l, int(j), opt.Refine)
-	}
+	r.refine(s, l, scores, opt.Refine)
 	r.pick = fastscan.TopKFloat(scores, opt.K, r.pick)
 	for _, i := range r.pick {
 		r.kept = append(r.kept, r.short[i])
 	}
 }
 
-// refineScore re-scores event j for table l from its codes (the float table) or its int8 copy
-// (with the weights' correction from the codes).
-func (r *Ranker) refineScore(s *Store, l, j int, from Vectors) float32 {
+// refine writes the scores of the shortlist's events for table l to scores: from the int8
+// copies plus the weights' correction through the coarse codes, or from the codes — the float
+// coarse table, plus the fine table when the store keeps fine codes.
+func (r *Ranker) refine(s *Store, l int, scores []float32, from Vectors) {
 	size := r.codec.books.LUTSize()
+	lut := r.flut[l*size : (l+1)*size]
 	if from == FromInt8 {
-		score := dotInt8(r.queries[l*r.d:(l+1)*r.d], s.int8s[j*r.d:(j+1)*r.d], s.scale[j])
-		if r.correct {
-			score += r.adc(s, r.clut[l*size:(l+1)*size], j)
+		q := r.queries[l*r.d : (l+1)*r.d]
+		for i, j := range r.short {
+			scores[i] = dotInt8(q, s.int8s[int(j)*r.d:int(j+1)*r.d], s.scale[j])
 		}
-		return score
+		if !r.correct {
+			return
+		}
+		lut = r.clut[l*size : (l+1)*size]
+	} else {
+		clear(scores)
 	}
-	return r.adc(s, r.flut[l*size:(l+1)*size], j)
-}
-
-// adc is event j's score under a float table: the sum of its codes' entries.
-func (r *Ranker) adc(s *Store, lut []float32, j int) float32 {
-	m := r.codec.CodesPerEvent()
+	// The shortlist comes from this store's scores and the tables have the codec's shape:
+	// the gathers cannot fail.
+	n, m := s.Len(), r.codec.CodesPerEvent()
 	if r.codec.Bits() == 8 {
-		return adc8(lut, s.codes[j*m:(j+1)*m])
+		_ = fastscan.GatherADC8(scores, lut, s.codes, n, m, r.short)
+	} else {
+		_ = fastscan.GatherADC4(scores, lut, s.codes, n, m, r.short)
 	}
-	return adc4(lut, s.codes, m, j)
+	if from == FromCodes && r.fineRefine {
+		fsize := r.codec.fine.LUTSize()
+		_ = fastscan.GatherADC8(scores, r.fineLUT[l*fsize:(l+1)*fsize], s.fine, n, r.codec.FineBytes(), r.short)
+	}
 }
 
 // union sorts r.kept and drops repeats.
@@ -338,12 +360,12 @@ func (r *Ranker) union() {
 	r.kept = slices.Compact(r.kept)
 }
 
-// score runs the ESU and MLP for target t over the kept events' vectors.
+// score runs the ESU and MLP for target t over the kept events' vectors, the rows of r.esu in
+// the order of r.kept.
 func (r *Ranker) score(s *Store, t []float32, from Vectors) (float32, error) {
 	r.esu.Reset()
 	for _, j := range r.kept {
-		s.vector(r.vec, int(j), from, r.code)
-		if err := r.esu.Append(r.vec); err != nil {
+		if err := r.esu.Append(r.decoded(s, j, from)); err != nil {
 			return 0, err
 		}
 	}
@@ -351,6 +373,26 @@ func (r *Ranker) score(s *Store, t []float32, from Vectors) (float32, error) {
 		r.idx = append(r.idx, int32(len(r.idx)))
 	}
 	return r.scorer.ScoreSelected(r.esu, t, r.idx[:len(r.kept)])
+}
+
+// decoded returns event j's vector from the source from, decoding it on the first request of
+// the rank call (the slot table is reset per call, and a call has one source).
+func (r *Ranker) decoded(s *Store, j int32, from Vectors) []float32 {
+	d := r.d
+	if k := int(r.slot[j]); k != 0 {
+		return r.rows[(k-1)*d : k*d]
+	}
+	k := len(r.rows) / d
+	if len(r.rows)+d > cap(r.rows) {
+		grown := make([]float32, len(r.rows), 2*cap(r.rows)+r.topK*d)
+		copy(grown, r.rows)
+		r.rows = grown
+	}
+	r.rows = r.rows[:len(r.rows)+d]
+	row := r.rows[k*d : (k+1)*d]
+	s.vector(row, int(j), from, r.code)
+	r.slot[j] = int32(k + 1)
+	return row
 }
 
 // sortOrder orders the candidates by descending score, ties by lower index.

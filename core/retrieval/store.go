@@ -18,18 +18,26 @@ const MaxEvents = data.MaxUserEvents
 type Vectors uint8
 
 const (
-	// FromCodes decodes the event's codes: no storage beyond them. Scores from decoded vectors
-	// are float lookup-table sums over the codes (q·decode(code) up to rounding).
+	// FromCodes decodes every code the store keeps: the coarse codes, plus the fine codes of a
+	// two-stage codec's residual when the store keeps them (decode(coarse) + decode(fine)). No
+	// storage beyond the codes. Refine scores are float lookup-table sums over the same codes
+	// (q·decode(code) up to rounding).
 	FromCodes Vectors = iota
 	// FromInt8 reads the store's int8 copy of the event vector (see StoreOptions.Int8).
 	FromInt8
+	// FromCoarse decodes the coarse codes alone, even when the store keeps fine codes.
+	FromCoarse
 )
 
-// StoreOptions chooses what a store keeps besides the codes.
+// StoreOptions chooses what a store keeps besides the coarse codes. The zero value keeps the
+// fine codes of a two-stage codec and no int8 copy.
 type StoreOptions struct {
 	// Int8 keeps a copy of each event vector s_j as d int8 values and one float32 scale, for a
 	// refine step and an ESU closer to exact than decoded codes, at d+4 more bytes per event.
 	Int8 bool
+	// SkipFine drops the fine codes of a two-stage codec (Codec.FineBytes per event): the
+	// refine step and the ESU then read the coarse codes alone. Other codecs have none to drop.
+	SkipFine bool
 }
 
 // Store is one user's history as product-quantization codes, the form the device keeps: per
@@ -44,6 +52,7 @@ type Store struct {
 	opts  StoreOptions
 	n     int
 	codes []byte    // 4-bit: fastscan.PackedLen4(n, m) bytes; 8-bit: n×m
+	fine  []byte    // n×Codec.FineBytes fine codes, row-major, when the store keeps them
 	base  int64     // time of the first event
 	meta  []byte    // per event metaBytes: (seconds after the first event)<<1 | kind, little-endian
 	int8s []int8    // n×d when opts.Int8
@@ -55,6 +64,8 @@ type Store struct {
 	groups [][]float32 // one d-vector per codec group
 	code   []byte      // one event's codes, one byte each
 	vec    []float32   // d
+	res    []float32   // d: the residual a fine code encodes
+	fcode  []byte      // one event's fine codes
 }
 
 // NewStore returns an empty store of codes of c.
@@ -68,6 +79,8 @@ func NewStore(c *Codec, opts StoreOptions) *Store {
 		groups: make([][]float32, len(c.groups)),
 		code:   make([]byte, c.CodesPerEvent()),
 		vec:    make([]float32, d),
+		res:    make([]float32, d),
+		fcode:  make([]byte, c.FineBytes()),
 	}
 	for i := range s.groups {
 		s.groups[i] = make([]float32, d)
@@ -81,13 +94,17 @@ func (s *Store) Codec() *Codec { return s.codec }
 // Options returns the options the store was made with.
 func (s *Store) Options() StoreOptions { return s.opts }
 
+// HasFine reports whether the store keeps fine codes: its codec is two-stage and its options
+// do not skip them.
+func (s *Store) HasFine() bool { return s.codec.fine != nil && !s.opts.SkipFine }
+
 // Len returns the number of events.
 func (s *Store) Len() int { return s.n }
 
 // Reset empties the store, keeping its memory.
 func (s *Store) Reset() {
 	s.n = 0
-	s.codes, s.meta, s.base = s.codes[:0], s.meta[:0], 0
+	s.codes, s.fine, s.meta, s.base = s.codes[:0], s.fine[:0], s.meta[:0], 0
 	s.int8s, s.scale = s.int8s[:0], s.scale[:0]
 }
 
@@ -102,6 +119,9 @@ func (s *Store) Reserve(n int) {
 		codeLen = fastscan.PackedLen4(n, m)
 	}
 	s.codes = reserve(s.codes, codeLen)
+	if s.HasFine() {
+		s.fine = reserve(s.fine, n*s.codec.FineBytes())
+	}
 	s.meta = reserve(s.meta, metaBytes*n)
 	if s.opts.Int8 {
 		s.int8s = reserve(s.int8s, n*d)
@@ -142,11 +162,22 @@ func (s *Store) AppendParts(parts []float32, t int64, kind data.Kind) error {
 			return errors.New("retrieval: append event: parts hold a NaN or an infinity")
 		}
 	}
-	for i, g := range s.codec.groups {
-		sumGroup(s.groups[i], parts, g)
-	}
-	if err := s.codec.books.EncodeEvent(s.code, s.groups); err != nil {
-		return wrap(err, "retrieval: append event")
+	if s.HasFine() {
+		// The residual encoding also writes the coarse codes.
+		if err := s.codec.residual(s.res, parts, s.groups, s.code); err != nil {
+			return wrap(err, "retrieval: append event")
+		}
+		if err := s.codec.fine.Encode(s.fcode, s.res); err != nil {
+			return wrap(err, "retrieval: append event")
+		}
+		s.fine = append(s.fine, s.fcode...)
+	} else {
+		for i, g := range s.codec.groups {
+			sumGroup(s.groups[i], parts, g)
+		}
+		if err := s.codec.books.EncodeEvent(s.code, s.groups); err != nil {
+			return wrap(err, "retrieval: append event")
+		}
 	}
 	if s.opts.Int8 {
 		// The event vector, summed as model.Encoder.EventVector sums it.
@@ -293,6 +324,9 @@ func (s *Store) codesOf(dst []byte, j int) {
 // Vector writes event j's vector s_j, decoded from its codes or read from its int8 copy, to
 // dst (length d).
 func (s *Store) Vector(dst []float32, j int, from Vectors) error {
+	if from > FromCoarse {
+		return errors.New("retrieval: unknown vector source " + strconv.Itoa(int(from)))
+	}
 	if j < 0 || j >= s.n {
 		return errors.New("retrieval: event " + strconv.Itoa(j) + " outside a store of " + strconv.Itoa(s.n))
 	}
@@ -319,15 +353,22 @@ func (s *Store) vector(dst []float32, j int, from Vectors, code []byte) {
 		return
 	}
 	s.codesOf(code, j)
-	// The codes and weights come from this codec, so the call cannot fail.
+	// The codes and weights come from this codec, so the calls cannot fail.
 	_ = s.codec.books.DecodeEvent(dst, code, s.codec.decode)
+	if from == FromCodes && s.HasFine() {
+		m := s.codec.fine.M()
+		_ = s.codec.fine.AddDecoded(dst, s.fine[j*m:(j+1)*m], 1)
+	}
 }
 
-// BytesPerEvent is what the store keeps per event: the codes and 5 bytes of time offset and
-// kind, plus d+4 bytes with the int8 copy. The 4-bit layout's padding of the last block is not
-// counted.
+// BytesPerEvent is what the store keeps per event: the coarse codes, the fine codes when it
+// keeps them, and 5 bytes of time offset and kind, plus d+4 bytes with the int8 copy. The
+// 4-bit layout's padding of the last block is not counted.
 func (s *Store) BytesPerEvent() int {
 	n := s.codec.CodeBytes() + metaBytes
+	if s.HasFine() {
+		n += s.codec.FineBytes()
+	}
 	if s.opts.Int8 {
 		n += s.codec.model.Dim() + 4
 	}

@@ -16,7 +16,7 @@ import (
 //	0       4       magic "SMEV"
 //	4       1       version, 1
 //	5       1       bits, 4 or 8
-//	6       1       flags: bit 0 set when the int8 copy follows
+//	6       1       flags: bit 0 set when the int8 copy follows, bit 1 when fine codes do
 //	7       1       reserved, 0
 //	8       4       the codec's checksum: CRC-32 of its codebooks' binary form
 //	12      2       codes per event m
@@ -27,6 +27,7 @@ import (
 //	                1 search); the first event's offset is 0
 //	        …       codes: at 4 bits fastscan.PackedLen4(n, m) bytes in the blocked layout
 //	                (lanes past n zero), at 8 bits n×m bytes row-major
+//	        fn      with fine codes: the two-stage codec's f fine codes per event, row-major n×f
 //	        4n      with the int8 copy: scales (float32, finite, ≥ 0)
 //	        dn      with the int8 copy: values (int8, row-major n×d)
 //	        4       CRC-32 (IEEE) of every byte before it
@@ -35,6 +36,7 @@ const (
 	storeVersion = 1
 	storeHeader  = 28
 	flagInt8     = 1
+	flagFine     = 2
 )
 
 // ErrMalformed reports store bytes that do not decode, or that belong to another codec.
@@ -48,10 +50,7 @@ func (s *Store) MarshalBinary() ([]byte, error) {
 // AppendBinary appends the store's binary form to b.
 func (s *Store) AppendBinary(b []byte) ([]byte, error) {
 	start := len(b)
-	var flags byte
-	if s.opts.Int8 {
-		flags |= flagInt8
-	}
+	flags := s.flags()
 	b = append(b, storeMagic...)
 	b = append(b, storeVersion, byte(s.codec.Bits()), flags, 0)
 	b = binary.LittleEndian.AppendUint32(b, s.codec.sum)
@@ -61,6 +60,7 @@ func (s *Store) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.LittleEndian.AppendUint64(b, uint64(s.base))
 	b = append(b, s.meta...)
 	b = append(b, s.codes...)
+	b = append(b, s.fine...)
 	if s.opts.Int8 {
 		for _, x := range s.scale {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
@@ -72,6 +72,18 @@ func (s *Store) AppendBinary(b []byte) ([]byte, error) {
 	return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b[start:])), nil
 }
 
+// flags is the flags byte of the store's binary form.
+func (s *Store) flags() byte {
+	var flags byte
+	if s.opts.Int8 {
+		flags |= flagInt8
+	}
+	if s.HasFine() {
+		flags |= flagFine
+	}
+	return flags
+}
+
 // binaryLen is the length of the binary form of n events.
 func (s *Store) binaryLen(n int) int {
 	m := s.codec.CodesPerEvent()
@@ -80,6 +92,9 @@ func (s *Store) binaryLen(n int) int {
 		codeLen = fastscan.PackedLen4(n, m)
 	}
 	size := storeHeader + metaBytes*n + codeLen + 4
+	if s.HasFine() {
+		size += s.codec.FineBytes() * n
+	}
 	if s.opts.Int8 {
 		size += (4 + s.codec.model.Dim()) * n
 	}
@@ -114,10 +129,7 @@ func (s *Store) unmarshal(b []byte) error {
 	if b[4] != storeVersion {
 		return errors.New("version " + strconv.Itoa(int(b[4])) + ", want " + strconv.Itoa(storeVersion))
 	}
-	var flags byte
-	if s.opts.Int8 {
-		flags = flagInt8
-	}
+	flags := s.flags()
 	c := s.codec
 	switch {
 	case int(b[5]) != c.Bits():
@@ -168,6 +180,11 @@ func (s *Store) unmarshal(b []byte) error {
 	}
 	codes := append([]byte(nil), r[:codeLen]...)
 	r = r[codeLen:]
+	var fine []byte
+	if s.HasFine() {
+		fine = append([]byte(nil), r[:n*c.FineBytes()]...)
+		r = r[n*c.FineBytes():]
+	}
 	var int8s []int8
 	var scale []float32
 	if s.opts.Int8 {
@@ -186,7 +203,7 @@ func (s *Store) unmarshal(b []byte) error {
 			int8s[i] = int8(x)
 		}
 	}
-	s.n, s.base, s.meta, s.codes, s.int8s, s.scale = n, base, meta, codes, int8s, scale
+	s.n, s.base, s.meta, s.codes, s.fine, s.int8s, s.scale = n, base, meta, codes, fine, int8s, scale
 	return nil
 }
 

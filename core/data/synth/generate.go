@@ -62,14 +62,35 @@ func Generate(c Config) (*data.Dataset, error) {
 }
 
 // LongUser is a dataset of one user with exactly events events over items items, otherwise as
-// DefaultConfig: the input of speed tests over one lifelong sequence.
+// DefaultConfig except for the timing: the input of speed tests over one lifelong sequence. Its
+// events come 1 to longUserMaxGap seconds apart, about one a minute, so that 10^5 of them span
+// some 70 days; Generate's gaps (up to a week between sessions) would span two centuries, past
+// what an event store's time offsets hold.
 func LongUser(seed uint64, items, events int) (*data.Dataset, error) {
 	c := DefaultConfig()
 	c.Seed, c.Users, c.Items, c.MinEvents, c.MaxEvents = seed, 1, items, events, events
 	c.Interests = min(c.Interests, items)
 	c.UserInterests = min(c.UserInterests, c.Interests)
-	return Generate(c)
+	d, err := Generate(c)
+	if err != nil {
+		return nil, err
+	}
+	// Stream 2 would be a second user's, which this dataset has not.
+	r := newRand(seed, 2)
+	evs := d.Users[0].Events
+	t := c.StartTime
+	for e := range evs {
+		if e > 0 {
+			t += 1 + r.Int64N(longUserMaxGap)
+		}
+		evs[e].Time = t
+	}
+	return d, nil
 }
+
+// longUserMaxGap is the longest gap between two events of LongUser, in seconds; gaps are
+// uniform from 1 to it, 60 s on average.
+const longUserMaxGap = 119
 
 // newRand returns the generator of one stream of a seed: stream 0 builds the catalogue, stream
 // u+1 user u.

@@ -164,7 +164,7 @@ func TestFingerprint(t *testing.T) {
 		want uint64
 	}{
 		{"small", func() (*data.Dataset, error) { return Generate(small()) }, 0xfd957029ffb9a9d5},
-		{"long user", func() (*data.Dataset, error) { return LongUser(42, 5000, 20000) }, 0x0bd163cc53a23b78},
+		{"long user", func() (*data.Dataset, error) { return LongUser(42, 5000, 20000) }, 0x75b7d68d7cb085b6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -375,6 +375,31 @@ func TestNoAllocationPerEvent(t *testing.T) {
 		})
 	}
 	assert.Equal(t, allocs(1000), allocs(30000))
+}
+
+func TestLongUserTiming(t *testing.T) {
+	const events = 100_000
+	d, err := LongUser(3, 1000, events)
+	require.NoError(t, err)
+	evs := d.Users[0].Events
+	require.Len(t, evs, events)
+	assert.Equal(t, DefaultConfig().StartTime, evs[0].Time)
+	for e := 1; e < len(evs); e++ {
+		gap := evs[e].Time - evs[e-1].Time
+		require.True(t, gap >= 1 && gap <= longUserMaxGap, "gap %d before event %d", gap, e)
+	}
+	span := evs[len(evs)-1].Time - evs[0].Time
+	assert.InDelta(t, 60*events, span, 0.01*60*events, "about one event a minute")
+	assert.Less(t, span, int64(1)<<31/100, "10^5 events fit 2^31 s with room to spare")
+
+	c := DefaultConfig()
+	c.Seed, c.Users, c.Items, c.MinEvents, c.MaxEvents = 3, 1, 1000, events, events
+	g, err := Generate(c)
+	require.NoError(t, err)
+	for e, ev := range g.Users[0].Events {
+		ev.Time = evs[e].Time
+		require.Equal(t, ev, evs[e], "event %d: only the times differ from Generate's", e)
+	}
 }
 
 func BenchmarkLongUser100K(b *testing.B) {

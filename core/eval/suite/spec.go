@@ -53,10 +53,13 @@ const (
 
 // modelConfig is the model every dataset trains: the project's default with d = 32 (the
 // comparison trains dozens of models on two cores; see the report) and the dataset's dense
-// slots.
+// slots. The hashed tables keep the sizes the committed report was made with, 2^15 id and token
+// buckets and 2^12 attribute buckets, whatever the default, so that the report stays
+// reproducible.
 func modelConfig(d *data.Dataset) model.Config {
 	c := model.DefaultConfig()
 	c.Dim = 32
+	c.IDBuckets, c.TokenBuckets, c.AttrBuckets = 1<<15, 1<<15, 1<<12
 	c.DenseDims = slices.Clone(d.DenseDims)
 	return c
 }
