@@ -44,6 +44,16 @@ bench: $(WAZERO)
 results:
 	go run ./cmd/seminar results
 
+# Regenerates the results of docs/pq.md: trains a SEMINAR model on ml-100k and one on generated
+# data into out/ (once: delete the files to train again), then runs the retrieval study with them
+# and with random models beside them (about 11 min on a 2-core machine at load 1 to 2, 9 with the
+# models cached).
+.PHONY: study
+study:
+	./build.sh cli
+	./bin/seminar study --train --random --quiet --model out/study-ml-100k.model \
+		--synth-model out/study-generated.model --markdown docs/pq.md
+
 demo: build
 	./bin/seminar demo
 

@@ -272,6 +272,16 @@ type studyData struct {
 	stores8    map[int32]*retrieval.Store
 }
 
+// studyLog writes the study's progress, each line with the seconds since the start.
+type studyLog struct {
+	w     io.Writer
+	start time.Time
+}
+
+func (l *studyLog) printf(format string, args ...any) {
+	fmt.Fprintf(l.w, "study: %4.0fs "+format+"\n", append([]any{time.Since(l.start).Seconds()}, args...)...)
+}
+
 // The kinds of model the study measures.
 const (
 	kindTrained = "trained"
@@ -283,18 +293,16 @@ func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, e
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
 		FastScanSIMDNative: fastscan.SIMD, LoadStart: loadAverage(),
 	}}
-	start := time.Now()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(log, "study: %4.0fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
-	}
+	sl := &studyLog{w: log, start: time.Now()}
+	logf := sl.printf
 
 	logf("ml-100k: converting, encoding and training codebooks")
-	ml, err := setupMovieLens(ctx, f, rep, logf)
+	ml, err := setupMovieLens(ctx, f, rep, sl)
 	if err != nil {
 		return nil, err
 	}
 	logf("generated data: encoding and training codebooks")
-	sy, err := setupSynth(ctx, f, rep, logf)
+	sy, err := setupSynth(ctx, f, rep, sl)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +362,7 @@ func runStudy(ctx context.Context, f studyFlags, log io.Writer) (*studyReport, e
 // setupMovieLens converts ml-100k, loads or trains its model (and makes a random one beside it
 // when asked), and trains (or loads) the codecs of each on the training sequences of the
 // leave-one-out split.
-func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport, logf func(string, ...any)) ([]*studyData, error) {
+func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport, log *studyLog) ([]*studyData, error) {
 	dir := f.mlDir
 	if dir == "" {
 		src, err := convert.Lookup("ml-100k")
@@ -388,7 +396,7 @@ func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport, logf fu
 		}
 		return s, nil
 	}
-	models, err := studyModels(ctx, f, f.model, model.DefaultConfig(), spec, logf)
+	models, err := studyModels(ctx, f, f.model, model.DefaultConfig(), spec, log)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +427,7 @@ func setupMovieLens(ctx context.Context, f studyFlags, rep *studyReport, logf fu
 // setupSynth generates the ranking set (the default generator's catalogue, which the long
 // histories of synth.LongUser share), loads or trains its model (and makes a random one beside
 // it when asked), and trains the codecs of each on other users of the same catalogue.
-func setupSynth(ctx context.Context, f studyFlags, rep *studyReport, logf func(string, ...any)) ([]*studyData, error) {
+func setupSynth(ctx context.Context, f studyFlags, rep *studyReport, log *studyLog) ([]*studyData, error) {
 	c := synth.DefaultConfig()
 	c.Users = synthUsers + synthTrainUsers
 	d, err := synth.Generate(c)
@@ -436,7 +444,7 @@ func setupSynth(ctx context.Context, f studyFlags, rep *studyReport, logf func(s
 	cfg := model.DefaultConfig()
 	cfg.DenseDims = []int{c.DenseDim}
 	spec := func() (*suite.Spec, error) { return synthTrainSpec(task, cfg) }
-	models, err := studyModels(ctx, f, f.synthModel, cfg, spec, logf)
+	models, err := studyModels(ctx, f, f.synthModel, cfg, spec, log)
 	if err != nil {
 		return nil, err
 	}
@@ -504,7 +512,7 @@ type studyModel struct {
 // spec, and written there, when it does not exist and f.train asks for it) and, with f.random,
 // a random model of its configuration after it; or a random model of cfg when path is empty.
 func studyModels(ctx context.Context, f studyFlags, path string, cfg model.Config, spec func() (*suite.Spec, error),
-	logf func(string, ...any)) ([]studyModel, error) {
+	log *studyLog) ([]studyModel, error) {
 	if path == "" {
 		m, err := randomModel(cfg)
 		return []studyModel{m}, err
@@ -514,8 +522,8 @@ func studyModels(ctx context.Context, f studyFlags, path string, cfg model.Confi
 		if err != nil {
 			return nil, fmt.Errorf("training %s: %w", path, err)
 		}
-		logf("training %s: %s (%s)", path, s.Title, s.Task.Describe())
-		if err := trainStudyModel(ctx, s, path, f.quiet, logf); err != nil {
+		log.printf("training %s: %s (%s)", path, s.Title, s.Task.Describe())
+		if err := trainStudyModel(ctx, s, path, f.quiet, log); err != nil {
 			return nil, fmt.Errorf("training %s: %w", path, err)
 		}
 	}
@@ -547,13 +555,13 @@ func randomModel(cfg model.Config) (studyModel, error) {
 
 // trainStudyModel trains a model as seminar demo does and writes it to path without the demo's
 // codec, so that the study trains its own.
-func trainStudyModel(ctx context.Context, s *suite.Spec, path string, quiet bool, logf func(string, ...any)) error {
+func trainStudyModel(ctx context.Context, s *suite.Spec, path string, quiet bool, log *studyLog) error {
 	start := time.Now()
-	var log io.Writer = os.Stderr
+	progress := log.w
 	if quiet {
-		log = io.Discard
+		progress = io.Discard
 	}
-	b, err := trainDemoModel(ctx, s, studySeed, newBars(log, quiet), log)
+	b, err := trainDemoModel(ctx, s, studySeed, newBars(progress, quiet), progress)
 	if err != nil {
 		return err
 	}
@@ -578,7 +586,7 @@ func trainStudyModel(ctx context.Context, s *suite.Spec, path string, quiet bool
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	logf("trained %s in %.0f s", path, time.Since(start).Seconds())
+	log.printf("trained %s in %.0f s", path, time.Since(start).Seconds())
 	return nil
 }
 

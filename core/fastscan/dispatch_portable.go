@@ -13,5 +13,7 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 	scanMulti4Portable(luts, packed, nblocks, m, out)
 }
 
-// select16 runs the portable selection loop: this build has no other.
-func select16(s *selection, scores []uint16, _ bool) { select16Portable(s, scores) }
+// selectFast16 declines: this build has only the portable selection.
+func selectFast16(_ []uint16, _ int, idx []int32, _ bool) ([]int32, bool) { return idx, false }
+
+func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangePortable(row) }

@@ -62,14 +62,53 @@ func checkGather(out []float32, events []int32, n, codeLen, wantLen int) error {
 	return nil
 }
 
-// gatherADC4 reaches the LUT rows and an event's code bytes through pointers: in Go's wasm code
-// every slice index costs a bounds check. A nibble indexes a [16]float32 row, which needs none.
+// gatherADC4 reaches the LUT rows and the events' code bytes through pointers: in Go's wasm
+// code every slice index costs a bounds check. A nibble indexes a [16]float32 row, which
+// needs none. Four events go together: their sums are independent chains of float adds that
+// overlap, and each loop turn (dear in Go's wasm code) serves four lookups per code byte.
 func gatherADC4(out, lut []float32, packed []byte, m int, events []int32) {
 	rows := unsafe.Pointer(unsafe.SliceData(lut))
 	base := unsafe.Pointer(unsafe.SliceData(packed))
 	blockLen := BlockSize / 2 * m
-	for i, j := range events {
-		p := unsafe.Add(base, int(j)/BlockSize*blockLen+int(j)%BlockSize)
+	codes := func(j int32) unsafe.Pointer {
+		return unsafe.Add(base, int(j)/BlockSize*blockLen+int(j)%BlockSize)
+	}
+	i := 0
+	for ; i+4 <= len(events); i += 4 {
+		e := (*[4]int32)(events[i:])
+		p0, p1, p2, p3 := codes(e[0]), codes(e[1]), codes(e[2]), codes(e[3])
+		r := rows
+		var s0, s1, s2, s3 float32
+		add := func(r unsafe.Pointer, b0, b1, b2, b3 byte) {
+			lo, hi := (*[16]float32)(r), (*[16]float32)(unsafe.Add(r, 64))
+			s0 += lo[b0&15]
+			s1 += lo[b1&15]
+			s2 += lo[b2&15]
+			s3 += lo[b3&15]
+			s0 += hi[b0>>4]
+			s1 += hi[b1>>4]
+			s2 += hi[b2>>4]
+			s3 += hi[b3>>4]
+		}
+		c := 0
+		for ; c+4 <= m; c += 4 { // two code bytes per event and loop turn
+			add(r, *(*byte)(p0), *(*byte)(p1), *(*byte)(p2), *(*byte)(p3))
+			q0, q1, q2, q3 := unsafe.Add(p0, BlockSize), unsafe.Add(p1, BlockSize), unsafe.Add(p2, BlockSize), unsafe.Add(p3, BlockSize)
+			add(unsafe.Add(r, 128), *(*byte)(q0), *(*byte)(q1), *(*byte)(q2), *(*byte)(q3))
+			p0, p1, p2, p3 = unsafe.Add(p0, 2*BlockSize), unsafe.Add(p1, 2*BlockSize), unsafe.Add(p2, 2*BlockSize), unsafe.Add(p3, 2*BlockSize)
+			r = unsafe.Add(r, 256)
+		}
+		if c < m {
+			add(r, *(*byte)(p0), *(*byte)(p1), *(*byte)(p2), *(*byte)(p3))
+		}
+		o := (*[4]float32)(out[i:])
+		o[0] += s0
+		o[1] += s1
+		o[2] += s2
+		o[3] += s3
+	}
+	for ; i < len(events); i++ {
+		p := codes(events[i])
 		r := rows
 		var s float32
 		for c := 0; c < m; c += 2 {
@@ -83,25 +122,46 @@ func gatherADC4(out, lut []float32, packed []byte, m int, events []int32) {
 	}
 }
 
-// gatherADC8 reads four code bytes per load, as scan8 does.
+// gatherADC8 reads four code bytes per load, as scan8 does, for two events at a time (as
+// gatherADC4 takes four).
 func gatherADC8(out, lut []float32, codes []byte, m int, events []int32) {
 	rows := unsafe.Pointer(unsafe.SliceData(lut))
 	base := unsafe.Pointer(unsafe.SliceData(codes))
 	const rowBytes = 256 * 4
-	for i, j := range events {
-		p := unsafe.Add(base, int(j)*m)
+	i := 0
+	for ; i+2 <= len(events); i += 2 {
+		p, q := unsafe.Add(base, int(events[i])*m), unsafe.Add(base, int(events[i+1])*m)
 		r := rows
-		var s float32
+		var s, t float32
 		c := 0
 		for ; c+4 <= m; c += 4 {
-			w := word(unsafe.Add(p, c))
-			s += (*[256]float32)(r)[uint8(w)]
-			s += (*[256]float32)(unsafe.Add(r, rowBytes))[uint8(w>>8)]
-			s += (*[256]float32)(unsafe.Add(r, 2*rowBytes))[uint8(w>>16)]
-			s += (*[256]float32)(unsafe.Add(r, 3*rowBytes))[uint8(w>>24)]
+			w, v := word(unsafe.Add(p, c)), word(unsafe.Add(q, c))
+			r0, r1 := (*[256]float32)(r), (*[256]float32)(unsafe.Add(r, rowBytes))
+			r2, r3 := (*[256]float32)(unsafe.Add(r, 2*rowBytes)), (*[256]float32)(unsafe.Add(r, 3*rowBytes))
+			s += r0[uint8(w)]
+			t += r0[uint8(v)]
+			s += r1[uint8(w>>8)]
+			t += r1[uint8(v>>8)]
+			s += r2[uint8(w>>16)]
+			t += r2[uint8(v>>16)]
+			s += r3[uint8(w>>24)]
+			t += r3[uint8(v>>24)]
 			r = unsafe.Add(r, 4*rowBytes)
 		}
 		for ; c < m; c++ {
+			s += (*[256]float32)(r)[*(*byte)(unsafe.Add(p, c))]
+			t += (*[256]float32)(r)[*(*byte)(unsafe.Add(q, c))]
+			r = unsafe.Add(r, rowBytes)
+		}
+		o := (*[2]float32)(out[i:])
+		o[0] += s
+		o[1] += t
+	}
+	if i < len(events) {
+		p := unsafe.Add(base, int(events[i])*m)
+		r := rows
+		var s float32
+		for c := range m {
 			s += (*[256]float32)(r)[*(*byte)(unsafe.Add(p, c))]
 			r = unsafe.Add(r, rowBytes)
 		}

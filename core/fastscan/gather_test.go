@@ -11,9 +11,10 @@ import (
 // The gathers add to out exactly the plain loop's sums over the listed events' codes.
 func TestGatherADCMatchesPlainLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 1))
-	for _, tc := range []struct{ n, m int }{{1, 2}, {77, 2}, {77, 16}, {100, 36}, {64, 5}, {300, 68}} {
-		events := make([]int32, 0, 40)
-		for range 40 {
+	for _, tc := range []struct{ n, m int }{{1, 2}, {77, 2}, {77, 16}, {120, 18}, {100, 36}, {64, 5}, {300, 68}} {
+		// 43 events: the gathers take them four (4-bit) or two (8-bit) at a time, then one by one.
+		events := make([]int32, 0, 43)
+		for range 43 {
 			events = append(events, int32(r.IntN(tc.n)))
 		}
 		start := make([]float32, len(events))
@@ -58,6 +59,38 @@ func TestGatherADCMatchesPlainLoop(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = GatherADC4(out, lut4, packed, tc.n, tc.m, events) }))
 		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = GatherADC8(out, lut8, codes8, tc.n, tc.m, events) }))
 	}
+}
+
+func BenchmarkGatherADC(b *testing.B) {
+	// The refine step of the default two-stage codec: a shortlist of 256 of 10,000 events,
+	// 36 coarse 4-bit codes and 16 fine 8-bit ones.
+	const n, short, m4, m8 = 10_000, 256, 36, 16
+	r := rand.New(rand.NewPCG(43, 1))
+	events := make([]int32, short)
+	for i := range events {
+		events[i] = int32(r.IntN(n))
+	}
+	out := make([]float32, short)
+	lut4 := make([]float32, 16*m4)
+	packed := make([]byte, PackedLen4(n, m4))
+	require.NoError(b, PackCodes4(packed, randCodes4(r, n, m4), n, m4))
+	b.Run("4-bit/m=36", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = GatherADC4(out, lut4, packed, n, m4, events)
+		}
+	})
+	lut8 := make([]float32, 256*m8)
+	codes8 := make([]byte, n*m8)
+	for i := range codes8 {
+		codes8[i] = byte(r.IntN(256))
+	}
+	b.Run("8-bit/m=16", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = GatherADC8(out, lut8, codes8, n, m8, events)
+		}
+	})
 }
 
 func TestGatherADCRejects(t *testing.T) {

@@ -9,5 +9,6 @@ func implementations() []impl {
 		scan4:      scan4SIMD,
 		scanMulti4: scanMulti4SIMD,
 		simdTopK:   true,
+		rowRange:   rowRangeSIMD,
 	}}
 }

@@ -6,6 +6,7 @@ type impl struct {
 	scan4      func(lut []uint8, packed []byte, nblocks, m int, out []uint16)
 	scanMulti4 func(luts []uint8, packed []byte, nblocks, m int, out []uint16)
 	simdTopK   bool // topK16's choice of selection loop
+	rowRange   func(row *[16]float32) (lo, hi float32, ok bool)
 }
 
 var portableImpl = impl{
@@ -13,4 +14,5 @@ var portableImpl = impl{
 	scan4:      scan4Portable,
 	scanMulti4: scanMulti4Portable,
 	simdTopK:   false,
+	rowRange:   rowRangePortable,
 }

@@ -47,25 +47,33 @@ func QuantizeLUT(dst []uint8, lut []float32, m int) (scale, bias float32, err er
 	inv := 255 / widest
 	for c := 0; c < m; c++ {
 		row := (*[16]float32)(lut[16*c:])
-		out := (*[16]uint8)(dst[16*c:])
 		lo, _, _ := rowRange(row)
-		for k, v := range row {
-			// Entries are ≥ 0, so adding ½ and truncating rounds to nearest; the widest row's
-			// maximum lands on 255 up to float64 rounding, hence the clamp.
-			q := (float64(v)-float64(lo))*inv + 0.5
-			if q > 255 {
-				q = 255
-			}
-			out[k] = uint8(q)
-		}
+		quantizeRow((*[16]uint8)(dst[16*c:]), row, float64(lo), inv)
 	}
 	return float32(widest / 255), float32(sumMin), nil
 }
 
-// rowRange returns the smallest and largest entry of a LUT row, and false if any entry is
-// NaN or infinite. It compares instead of calling min and max, which Go's wasm port does not
-// inline for floats.
-func rowRange(row *[16]float32) (lo, hi float32, ok bool) {
+// quantizeRow writes round((row[k] − lo)·inv) to out[k], four entries per loop turn:
+// back-edges are dear in Go's wasm code.
+func quantizeRow(out *[16]uint8, row *[16]float32, lo, inv float64) {
+	for k := 0; k < 16; k += 4 {
+		out[k], out[k+1] = quantize(row[k], lo, inv), quantize(row[k+1], lo, inv)
+		out[k+2], out[k+3] = quantize(row[k+2], lo, inv), quantize(row[k+3], lo, inv)
+	}
+}
+
+// quantize returns round((v − lo)·inv). Entries are ≥ lo, so adding ½ and truncating rounds
+// to nearest; the widest row's maximum lands on 255 up to float64 rounding, hence the clamp,
+// on the integer: a float compare is a branch in Go's wasm code, an integer min a select.
+func quantize(v float32, lo, inv float64) uint8 {
+	return uint8(min(int64((float64(v)-lo)*inv+0.5), 255))
+}
+
+// rowRangePortable returns the smallest and largest entry of a LUT row, and false if any
+// entry is NaN or infinite. It compares instead of calling min and max, which Go's wasm port
+// does not inline for floats. Of equal entries +0 and −0 it keeps the first; QuantizeLUT's
+// results do not depend on which.
+func rowRangePortable(row *[16]float32) (lo, hi float32, ok bool) {
 	lo, hi = row[0], row[0]
 	for _, v := range row {
 		if v != v || v-v != 0 {

@@ -87,3 +87,82 @@ func TestQuantizeLUTErrors(t *testing.T) {
 		require.ErrorContains(t, err, c.substr, c.name)
 	}
 }
+
+// TestQuantizeLUTMatchesReference checks QuantizeLUT, whose row ranges are SIMD code in wasm
+// builds, against the plain definition, entry for entry.
+func TestQuantizeLUTMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	negZero := float32(math.Copysign(0, -1))
+	for _, m := range []int{1, 2, 16, 36} {
+		lut := make([]float32, 16*m)
+		for i := range lut {
+			switch r.IntN(8) {
+			case 0:
+				lut[i] = []float32{0, negZero}[r.IntN(2)]
+			case 1:
+				lut[i] = float32(r.IntN(3)) // ties
+			default:
+				lut[i] = float32(r.NormFloat64() * math.Exp(r.NormFloat64()))
+			}
+		}
+		var widest, sumMin float64
+		los := make([]float64, m)
+		for c := range m {
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, v := range lut[16*c : 16*c+16] {
+				lo, hi = min(lo, float64(v)), max(hi, float64(v))
+			}
+			los[c], widest, sumMin = lo, max(widest, hi-lo), sumMin+lo
+		}
+		want := make([]uint8, 16*m)
+		for i, v := range lut {
+			want[i] = uint8(min((float64(v)-los[i/16])*(255/widest)+0.5, 255))
+		}
+		got := make([]uint8, 16*m)
+		scale, bias, err := QuantizeLUT(got, lut, m)
+		require.NoError(t, err)
+		require.Equal(t, want, got, "m=%d", m)
+		require.Equal(t, float32(widest/255), scale)
+		require.Equal(t, float32(sumMin), bias)
+	}
+}
+
+func TestRowRangeImplementationsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), math.MaxFloat32, -math.MaxFloat32}
+	for range 2000 {
+		var row [16]float32
+		for k := range row {
+			row[k] = float32(r.NormFloat64())
+			if r.IntN(20) == 0 {
+				row[k] = specials[r.IntN(len(specials))]
+			}
+		}
+		wantLo, wantHi, wantOK := rowRangePortable(&row)
+		for _, impl := range implementations() {
+			lo, hi, ok := impl.rowRange(&row)
+			require.Equal(t, wantOK, ok, "%s %v", impl.name, row)
+			if ok {
+				// ±0 may come out either way: compare values, not bits.
+				require.True(t, lo == wantLo && hi == wantHi, "%s %v: got %g %g, want %g %g", impl.name, row, lo, hi, wantLo, wantHi)
+			}
+		}
+	}
+}
+
+func BenchmarkQuantizeLUT(b *testing.B) {
+	// The coarse table of the default two-stage codec: 36 rows.
+	const m = 36
+	r := rand.New(rand.NewPCG(35, 36))
+	lut := make([]float32, 16*m)
+	for i := range lut {
+		lut[i] = float32(r.NormFloat64())
+	}
+	dst := make([]uint8, 16*m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := QuantizeLUT(dst, lut, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -19,12 +19,13 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 	scanMulti4SIMD(luts, packed, nblocks, m, out)
 }
 
-func select16(s *selection, scores []uint16, simd bool) {
-	if simd {
-		select16SIMD(s, scores)
-		return
+func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangeSIMD(row) }
+
+func selectFast16(scores []uint16, k int, idx []int32, simd bool) ([]int32, bool) {
+	if !simd {
+		return idx, false
 	}
-	select16Portable(s, scores)
+	return topK16SIMD(scores, k, idx)
 }
 
 // How the 4-bit kernels are shaped, from measurements under wazero (10,000 events, m = 16):
@@ -379,32 +380,49 @@ func storeTwo(op, oq unsafe.Pointer, a0, a1, b0, b1, c0, c1, d0, d1 archsimd.Uin
 	storeU16(unsafe.Add(oq, 48), d1)
 }
 
-// maxGroups bounds the number of score groups select16SIMD forms.
-const maxGroups = 1024
+// maxGroups bounds the number of score groups topK16SIMD forms; groupsPerK is how many it
+// forms per score kept, when there are enough scores.
+const (
+	maxGroups  = 2048
+	groupsPerK = 8
+)
 
-// select16SIMD is select16Portable with a head start. Scores are split into about 4k groups
-// (at most maxGroups) and the group maxima taken SIMD-wide. If k groups reach a value T, so do
-// k scores, so T bounds the k-th largest score from below and no score under it can be among
-// the k best. T is the k-th largest group maximum, rounded down to a 256-bin histogram of
-// their range; with 4k groups about 1.15k scores reach it. One SIMD pass then pushes those
-// scores, in index order as in the portable loop, so ties still go to the lower index.
+// candCap bounds the scores topK16SIMD collects above its first threshold (on the stack).
+const candCap = 2048
+
+// topK16SIMD is TopK16's selection in SIMD128 code. It reports false, having done nothing,
+// when the scores are too few for its groups or too many of them tie for it to collect; the
+// caller then runs the portable selection.
 //
-// Groups are lanes: a block of 8·L scores is L vectors, and group (block, lane l) holds the
-// block's scores l, l+8, l+16, …, so a block's eight maxima take one vector Max per load.
-func select16SIMD(s *selection, scores []uint16) {
+// Scalar Go code in wasm costs several nanoseconds per element, so every pass over many
+// values is SIMD-wide and exact thresholds come from counting, not from sorting:
+//
+//  1. Scores are split into about 8k groups (at most maxGroups) and the group maxima taken.
+//     Groups are lanes: a block of 8·L scores is L vectors, and group (block, lane l) holds
+//     the block's scores l, l+8, l+16, …, so a block's eight maxima take one vector Max per
+//     load. If k groups reach a value T, so do k scores: the k-th largest group maximum T
+//     bounds the k-th largest score from below.
+//  2. T is found by a binary search on the count of group maxima ≥ t, each count one SIMD
+//     pass over the maxima.
+//  3. One SIMD pass collects the scores ≥ T and their indices, in index order (about 1.1k to
+//     3k of them).
+//  4. The same binary search over those finds V, the k-th largest score. The result is every
+//     collected index whose score exceeds V, then the lowest indices scoring V up to k in all:
+//     ties go to the lower index, as in the portable selection.
+func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 	n := len(scores)
-	maxBlocks := max(1, min(maxGroups, 4*s.k)/8)
+	maxBlocks := max(1, min(maxGroups, groupsPerK*k)/8)
 	blockLen := 32 * ((n + 32*maxBlocks - 1) / (32 * maxBlocks))
 	blocks := (n + blockLen - 1) / blockLen
 	groups := 8 * blocks
-	if groups <= s.k {
-		select16Portable(s, scores)
-		return
+	if groups <= k || k > candCap/2 {
+		return idx, false
 	}
 	var gmax [maxGroups]uint16
 	p := unsafe.Pointer(unsafe.SliceData(scores))
 	g := unsafe.Pointer(&gmax)
-	var gLo, gHi archsimd.Uint16x8 // range of the group maxima, lane-wise
+	var gHi archsimd.Uint16x8 // largest group maxima, lane-wise
+	gLo := archsimd.BroadcastUint16x8(0xffff)
 	for b := range blocks {
 		start, end := b*blockLen, min(n, (b+1)*blockLen)
 		var v archsimd.Uint16x8
@@ -417,9 +435,6 @@ func select16SIMD(s *selection, scores []uint16) {
 			v = v.Max(loadU16(unsafe.Add(p, 2*i)))
 		}
 		storeU16(unsafe.Add(g, 16*b), v)
-		if b == 0 {
-			gLo = v
-		}
 		gLo, gHi = gLo.Min(v), gHi.Max(v)
 		// A last block not a multiple of 8 long: the rest only raise maxima, so gLo stays a
 		// lower bound of them.
@@ -431,9 +446,78 @@ func select16SIMD(s *selection, scores []uint16) {
 	}
 	rot8, rot4, rot2 := rotations()
 	lo, hi := horizontalMin(gLo, rot8, rot4, rot2), horizontalMax(gHi, rot8, rot4, rot2)
-	s.n = 0
-	s.th = uint32(kthLargest16(gmax[:groups], lo, hi, s.k)) // key16(v) > th ⟺ v ≥ T
-	th := archsimd.BroadcastUint16x8(uint16(s.th))
+	t := kthLargest16(gmax[:groups], lo, hi, k)
+
+	var vals [candCap]uint16
+	var at [candCap]int32
+	c, ok := collect16(scores, t, &vals, &at)
+	if !ok {
+		return idx, false
+	}
+	for i := c; i%8 != 0; i++ {
+		vals[i] = 0 // below t: counts at thresholds above t never see the padding
+	}
+	padded := vals[:(c+7)/8*8]
+	v := kthLargest16(padded, t, hi, k)
+	need := k // scores equal to v to keep, after those above it
+	if v < 0xffff {
+		need -= countAtLeast16(padded, v+1)
+	}
+	if cap(idx) < k {
+		idx = make([]int32, k)
+	}
+	idx = idx[:k]
+	emit16(idx, padded, &at, v, need)
+	return idx, true
+}
+
+// kthLargest16 returns the k-th largest of vals, a multiple of 8 long, given that at least k
+// of them reach lo and none exceeds hi: a binary search on their count at a threshold.
+func kthLargest16(vals []uint16, lo, hi uint16, k int) uint16 {
+	a, b := int(lo), int(hi)+1 // count(≥ a) ≥ k > count(≥ b)
+	for b-a > 1 {
+		mid := (a + b) / 2
+		if countAtLeast16(vals, uint16(mid)) >= k {
+			a = mid
+		} else {
+			b = mid
+		}
+	}
+	return uint16(a)
+}
+
+// countAtLeast16 returns how many of vals, a multiple of 8 and fewer than 2¹⁶ long, reach t.
+// A lane of a compare mask is all ones, −1: subtracting masks counts in each lane.
+func countAtLeast16(vals []uint16, t uint16) int {
+	p := unsafe.Pointer(unsafe.SliceData(vals))
+	th := archsimd.BroadcastUint16x8(t)
+	var a0, a1 archsimd.Uint16x8
+	i := 0
+	for ; i+32 <= len(vals); i += 32 {
+		q := unsafe.Add(p, 2*i)
+		a0 = a0.Sub(loadU16(q).GreaterEqual(th).ToInt16x8().ToBits())
+		a1 = a1.Sub(loadU16(unsafe.Add(q, 16)).GreaterEqual(th).ToInt16x8().ToBits())
+		a0 = a0.Sub(loadU16(unsafe.Add(q, 32)).GreaterEqual(th).ToInt16x8().ToBits())
+		a1 = a1.Sub(loadU16(unsafe.Add(q, 48)).GreaterEqual(th).ToInt16x8().ToBits())
+	}
+	for ; i < len(vals); i += 8 {
+		a0 = a0.Sub(loadU16(unsafe.Add(p, 2*i)).GreaterEqual(th).ToInt16x8().ToBits())
+	}
+	w := a0.Add(a1).ReshapeToUint64s()
+	x := w.GetElem(0) + w.GetElem(1) // four 16-bit sums, which cannot carry: the total is < 2¹⁶
+	x += x >> 32
+	x += x >> 16
+	return int(x & 0xffff)
+}
+
+// collect16 writes the scores that reach t, and their indices, to vals and at in index
+// order, and returns their count; false if more than candCap reach t.
+func collect16(scores []uint16, t uint16, vals *[candCap]uint16, at *[candCap]int32) (int, bool) {
+	n := len(scores)
+	p := unsafe.Pointer(unsafe.SliceData(scores))
+	vp, ap := unsafe.Pointer(vals), unsafe.Pointer(at)
+	th, weights := archsimd.BroadcastUint16x8(t), laneWeights()
+	c := 0
 	i := 0
 	for ; i+32 <= n; i += 32 {
 		q := unsafe.Add(p, 2*i)
@@ -445,46 +529,69 @@ func select16SIMD(s *selection, scores []uint16) {
 		if any.GetElem(0)|any.GetElem(1) == 0 {
 			continue
 		}
-		pushLanes(s, scores, i, m0, m1, m2, m3)
-		// At th = 65536 (k scores of 65535 kept) this wraps to 0 and admits every lane,
-		// which pushLanes then rejects.
-		th = archsimd.BroadcastUint16x8(uint16(s.th))
+		if c+32 > candCap {
+			return c, false
+		}
+		// One loop turn per score collected: back-edges are dear in Go's wasm code.
+		for lanes := laneBits(m0, m1, weights) | laneBits(m2, m3, weights)<<16; lanes != 0; lanes &= lanes - 1 {
+			l := bits.TrailingZeros64(lanes)
+			*(*uint16)(unsafe.Add(vp, 2*c)) = *(*uint16)(unsafe.Add(q, 2*l))
+			*(*int32)(unsafe.Add(ap, 4*c)) = int32(i + l)
+			c++
+		}
 	}
 	for ; i < n; i++ {
-		if key := key16(scores[i]); key > s.th && s.push(key, i) {
-			s.compact()
+		if scores[i] >= t {
+			if c == candCap {
+				return c, false
+			}
+			vals[c], at[c] = scores[i], int32(i)
+			c++
 		}
 	}
+	return c, true
 }
 
-// kthLargest16 returns the k-th largest of vals (0 < k ≤ len(vals)), all within [lo, hi]: a
-// 256-bin histogram of [lo, hi] finds the bin that holds it, a second histogram of that bin's
-// values (at most 256 of them apart) the value itself.
-func kthLargest16(vals []uint16, lo, hi uint16, k int) uint16 {
-	shift := max(0, bits.Len16(hi-lo)-8)
-	var hist [256]uint16
-	for _, v := range vals {
-		hist[uint8((v-lo)>>shift)]++
-	}
-	b, above := 255, 0
-	for ; b > 0 && above+int(hist[b]) < k; b-- {
-		above += int(hist[b])
-	}
-	base := lo + uint16(b)<<shift
-	if shift == 0 {
-		return base
-	}
-	var fine [256]uint16
-	for _, v := range vals {
-		if v >= base && v-base < 1<<shift {
-			fine[uint8(v-base)]++
+// laneWeights returns the vector of lane bits 1, 2, 4, …, 128.
+func laneWeights() archsimd.Uint16x8 {
+	return archsimd.LoadUint16x8Array(&[8]uint16{1, 2, 4, 8, 16, 32, 64, 128})
+}
+
+// laneBits returns a 16-bit mask whose bit l is lane l of m0 (lanes 0–7) and m1 (lanes 8–15):
+// each mask lane keeps its weight, the halves shift into one byte each, and the eight lanes,
+// whose bits are disjoint, fold into one by OR.
+func laneBits(m0, m1 archsimd.Mask16x8, weights archsimd.Uint16x8) uint64 {
+	x := m0.ToInt16x8().ToBits().And(weights).Or(m1.ToInt16x8().ToBits().And(weights).ShiftAllLeft(8)).ReshapeToUint64s()
+	w := x.GetElem(0) | x.GetElem(1)
+	w |= w >> 32
+	w |= w >> 16
+	return w & 0xffff
+}
+
+// emit16 writes to idx, in order, the indices at[i] of the values vals[i] above v and, of
+// those equal to v, the first need. len(vals) is a multiple of 8.
+func emit16(idx []int32, vals []uint16, at *[candCap]int32, v uint16, need int) {
+	p := unsafe.Pointer(unsafe.SliceData(vals))
+	th, weights := archsimd.BroadcastUint16x8(v), laneWeights()
+	out := 0
+	for i := 0; i < len(vals); i += 16 {
+		m0 := loadU16(unsafe.Add(p, 2*i)).GreaterEqual(th)
+		var m1 archsimd.Mask16x8
+		if i+8 < len(vals) {
+			m1 = loadU16(unsafe.Add(p, 2*i+16)).GreaterEqual(th)
+		}
+		for lanes := laneBits(m0, m1, weights); lanes != 0; lanes &= lanes - 1 {
+			j := i + bits.TrailingZeros64(lanes)
+			if vals[j] == v {
+				if need == 0 {
+					continue
+				}
+				need--
+			}
+			idx[out] = at[j]
+			out++
 		}
 	}
-	sb := 1<<shift - 1
-	for ; sb > 0 && above+int(fine[sb]) < k; sb-- {
-		above += int(fine[sb])
-	}
-	return base + uint16(sb)
 }
 
 // rotations returns the byte indices that rotate a vector by 8, 4 and 2 bytes.
@@ -516,41 +623,44 @@ func horizontalMin(v archsimd.Uint16x8, rot8, rot4, rot2 archsimd.Int8x16) uint1
 	return v.Min(rotate(v, rot2)).GetElem(0)
 }
 
-// pushLanes pushes scores[base+l], for each of the 32 lanes l set in the masks of four
-// consecutive vectors, whose key still beats the threshold, in lane order. It runs only for
-// the few 32-score runs with a lane above the threshold. Loop back-edges and calls are dear
-// in Go's wasm code, so the eight mask words are unrolled and the reservoir is compacted
-// before, not during, the run.
-func pushLanes(s *selection, scores []uint16, base int, m0, m1, m2, m3 archsimd.Mask16x8) {
-	if s.room-s.n < 32 {
-		s.compact()
+// rowRangeSIMD is rowRangePortable on four vectors. v − v is 0 for a finite v and NaN for NaN
+// or ±Inf, so one sum of those tells whether the row is finite.
+func rowRangeSIMD(row *[16]float32) (lo, hi float32, ok bool) {
+	p := unsafe.Pointer(row)
+	a, b := archsimd.LoadFloat32x4Array((*[4]float32)(p)), archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(p, 16)))
+	c, d := archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(p, 32))), archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(p, 48)))
+	z := a.Sub(a).Add(b.Sub(b)).Add(c.Sub(c).Add(d.Sub(d)))
+	if s := (z.GetElem(0) + z.GetElem(1)) + (z.GetElem(2) + z.GetElem(3)); s != 0 {
+		return 0, 0, false
 	}
-	w0 := m0.ToInt16x8().ToBits().ReshapeToUint64s()
-	w1 := m1.ToInt16x8().ToBits().ReshapeToUint64s()
-	w2 := m2.ToInt16x8().ToBits().ReshapeToUint64s()
-	w3 := m3.ToInt16x8().ToBits().ReshapeToUint64s()
-	pushWord(s, scores, base, w0.GetElem(0))
-	pushWord(s, scores, base+4, w0.GetElem(1))
-	pushWord(s, scores, base+8, w1.GetElem(0))
-	pushWord(s, scores, base+12, w1.GetElem(1))
-	pushWord(s, scores, base+16, w2.GetElem(0))
-	pushWord(s, scores, base+20, w2.GetElem(1))
-	pushWord(s, scores, base+24, w3.GetElem(0))
-	pushWord(s, scores, base+28, w3.GetElem(1))
-	if s.n == s.room {
-		s.compact() // as push's callers do: the reservoir is never left full
-	}
+	mn, mx := a.Min(b).Min(c.Min(d)), a.Max(b).Max(c.Max(d))
+	return min4(mn.GetElem(0), mn.GetElem(1), mn.GetElem(2), mn.GetElem(3)),
+		max4(mx.GetElem(0), mx.GetElem(1), mx.GetElem(2), mx.GetElem(3)), true
 }
 
-// pushWord pushes scores[base+l] for the lanes l (16 bits each) set in w that beat the
-// threshold. The reservoir has room for them.
-func pushWord(s *selection, scores []uint16, base int, w uint64) {
-	for w != 0 {
-		lane := bits.TrailingZeros64(w) / 16
-		w &^= 0xffff << (16 * lane)
-		if key := key16(scores[base+lane]); key > s.th {
-			s.buf[s.n] = candidate(key, base+lane)
-			s.n++
-		}
+// min4 and max4 compare: Go's wasm port does not inline min and max for floats.
+func min4(a, b, c, d float32) float32 {
+	if b < a {
+		a = b
 	}
+	if d < c {
+		c = d
+	}
+	if c < a {
+		a = c
+	}
+	return a
+}
+
+func max4(a, b, c, d float32) float32 {
+	if b > a {
+		a = b
+	}
+	if d > c {
+		c = d
+	}
+	if c > a {
+		a = c
+	}
+	return a
 }

@@ -18,18 +18,21 @@ const stackLen = 2048
 //
 // Scores pass a threshold, the k-th best kept so far, into a reservoir that is cut back to
 // its k best whenever it fills; almost every score costs one compare, and nothing is sorted.
-// In wasm builds the threshold starts high and the compares are SIMD-wide: see select16SIMD.
+// In wasm builds a SIMD selection that counts instead runs first: see topK16SIMD.
 func TopK16(scores []uint16, k int, idx []int32) []int32 {
 	return topK16(scores, k, idx, SIMD)
 }
 
-// topK16 is TopK16 with the choice of selection loop (SIMD when the build has it, or
-// portable) left to the caller, so tests can run both.
+// topK16 is TopK16 with the choice of selection (SIMD when the build has it, or portable)
+// left to the caller, so tests can run both.
 func topK16(scores []uint16, k int, idx []int32, simd bool) []int32 {
 	scores = scores[:min(len(scores), math.MaxInt32)]
 	k = max(0, min(k, len(scores)))
 	if k == 0 {
 		return idx[:0]
+	}
+	if idx, ok := selectFast16(scores, k, idx, simd); ok {
+		return idx
 	}
 	var stack [stackLen]uint64
 	s := newSelection(k, len(scores), stack[:])
@@ -39,7 +42,7 @@ func topK16(scores []uint16, k int, idx []int32, simd bool) []int32 {
 		}
 		s.n = len(scores)
 	} else {
-		select16(&s, scores, simd)
+		select16Portable(&s, scores)
 	}
 	return s.finish(idx)
 }

@@ -45,18 +45,27 @@ func requireSameIndices(t *testing.T, want, got []int32, msg string) {
 }
 
 // scoreSets are the uint16 score patterns TopK16 must handle: random, heavy ties, all
-// equal, and sorted either way (the worst case for a running threshold is ascending).
+// equal, and sorted either way (the worst case for a running threshold is ascending); narrow
+// (a few hundred values, so the k-th score ties with others) and bursts (high scores in runs,
+// as similar events cluster in a history) as scan sums look.
 func scoreSets(r *rand.Rand, n int) map[string][]uint16 {
 	sets := map[string][]uint16{}
 	random, ties, equal, asc, desc := make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n), make([]uint16, n)
+	narrow, bursts := make([]uint16, n), make([]uint16, n)
 	for i := range n {
 		random[i] = uint16(r.IntN(1 << 16))
 		ties[i] = uint16(r.IntN(4)) * 1000
 		equal[i] = 7
 		asc[i] = uint16(i * 65535 / max(1, n))
 		desc[i] = 65535 - asc[i]
+		narrow[i] = 1500 + uint16(r.IntN(300))
+		bursts[i] = 1000 + uint16(r.IntN(500))
+		if i/100%7 == 3 {
+			bursts[i] += 400
+		}
 	}
 	sets["random"], sets["ties"], sets["equal"], sets["ascending"], sets["descending"] = random, ties, equal, asc, desc
+	sets["narrow"], sets["bursts"] = narrow, bursts
 	return sets
 }
 

@@ -103,3 +103,36 @@ func BenchmarkBuildLUT(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuildLUTTwoStage builds the tables of the default two-stage codec for one target:
+// coarse parts of 32 sub-spaces (2 dimensions) and 4 (16 dimensions) at 4 bits, weighted,
+// and the fine codebook of 16 sub-spaces of 4 dimensions at 8 bits.
+func BenchmarkBuildLUTTwoStage(b *testing.B) {
+	rng := newRand(55)
+	coarse, err := NewMultiCodebook([]string{"all", "query"}, []*Codebook{
+		randomCodebook(b, rng, 64, 32, 4), randomCodebook(b, rng, 64, 4, 4),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	fine := randomCodebook(b, rng, 64, 16, 8)
+	q := gaussian(rng, 1, 64)
+	weights := []float32{1, 0.5}
+	lut, fineLUT := make([]float32, coarse.LUTSize()), make([]float32, fine.LUTSize())
+	b.Run("coarse", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := coarse.BuildLUT(lut, q, weights); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("fine", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := fine.BuildLUT(fineLUT, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

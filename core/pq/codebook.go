@@ -2,12 +2,11 @@ package pq
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
-
-	"github.com/seminar-ranker/seminar/core/kernels"
 )
 
 // Codebook is a product quantizer for one part: Dim dimensions cut into M contiguous sub-spaces
@@ -21,24 +20,25 @@ type Codebook struct {
 	dim, m, bits int
 	// centroids holds M·K rows of Dim/M values: row c·K+k is centroid k of sub-space c.
 	centroids []float32
-	// columns holds the same values sub-space by sub-space as Dim/M rows of K: row c·Dim/M+j is
-	// component j of every centroid of sub-space c. A lookup-table row is then a sum of
-	// contiguous K-value rows, which the vector kernels do well.
-	columns []float32
+	// tiles holds the same values in tiles of four centroids: tile (c, g) is Dim/M rows of 4,
+	// row j holding component j of centroids 4g … 4g+3 of sub-space c, at offset
+	// ((c·K/4 + g)·Dim/M + j)·4. Four lookup-table entries are then sums of contiguous 4-value
+	// rows, which a SIMD kernel reads with one pointer.
+	tiles []float32
 }
 
 // newCodebook makes a codebook that owns centroids, whose shape and values are checked.
 func newCodebook(dim, m, bits int, centroids []float32) *Codebook {
 	ks, sub := 1<<bits, dim/m
-	columns := make([]float32, len(centroids))
+	tiles := make([]float32, len(centroids))
 	for c := range m {
 		for k := range ks {
 			for j := range sub {
-				columns[(c*sub+j)*ks+k] = centroids[(c*ks+k)*sub+j]
+				tiles[((c*ks/4+k/4)*sub+j)*4+k%4] = centroids[(c*ks+k)*sub+j]
 			}
 		}
 	}
-	return &Codebook{dim: dim, m: m, bits: bits, centroids: centroids, columns: columns}
+	return &Codebook{dim: dim, m: m, bits: bits, centroids: centroids, tiles: tiles}
 }
 
 // NewCodebook makes a codebook from given centroids (M·K rows of dim/m values, row c·K+k being
@@ -198,36 +198,12 @@ func (cb *Codebook) AddDecoded(dst []float32, codes []byte, w float32) error {
 	return nil
 }
 
-// addDecoded adds w times the reconstruction of codes to dst; the caller has checked the codes.
-// It is one loop over the codes, without a call per code: decoding sits on the rank path.
-func (cb *Codebook) addDecoded(dst []float32, codes []byte, w float32) {
-	ks, sub := cb.K(), cb.SubDim()
-	dst = dst[:len(codes)*sub]
-	if sub == 4 {
-		for c, code := range codes {
-			row := cb.centroids[(c*ks+int(code))*4:][:4]
-			out := dst[c*4:][:4]
-			out[0] += float32(w * row[0])
-			out[1] += float32(w * row[1])
-			out[2] += float32(w * row[2])
-			out[3] += float32(w * row[3])
-		}
-		return
-	}
-	for c, code := range codes {
-		row := cb.centroids[(c*ks+int(code))*sub:][:sub]
-		out := dst[c*sub:][:sub]
-		for i, x := range row {
-			out[i] += float32(w * x)
-		}
-	}
-}
-
 func (cb *Codebook) checkCodes(dim int, codes []byte) error {
 	if dim != cb.dim || len(codes) != cb.m || cb.dim == 0 {
 		return errors.New("got " + itoa(dim) + " values and " + itoa(len(codes)) + " code bytes, want " + itoa(cb.dim) + " and " + itoa(cb.m))
 	}
-	if cb.bits < 8 {
+	if cb.bits < 8 && orCodes(codes) >= byte(cb.K()) {
+		// K is a power of two: some code is not below K exactly when their OR is not.
 		for c, code := range codes {
 			if int(code) >= cb.K() {
 				return errors.New("code " + itoa(int(code)) + " of sub-space " + itoa(c) + " is not below K = " + itoa(cb.K()))
@@ -235,6 +211,24 @@ func (cb *Codebook) checkCodes(dim int, codes []byte) error {
 		}
 	}
 	return nil
+}
+
+// orCodes returns the bitwise OR of codes, eight at a time: decoding checks every event's
+// codes on the rank path, where a loop turn per byte is dear in Go's wasm code.
+func orCodes(codes []byte) byte {
+	var w uint64
+	i := 0
+	for ; i+8 <= len(codes); i += 8 {
+		w |= binary.LittleEndian.Uint64(codes[i:])
+	}
+	w |= w >> 32
+	w |= w >> 16
+	w |= w >> 8
+	or := byte(w)
+	for _, c := range codes[i:] {
+		or |= c
+	}
+	return or
 }
 
 // Distortion returns the mean, over the n row-major vectors of width Dim in vectors, of the
@@ -273,15 +267,4 @@ func (cb *Codebook) BuildLUT(dst, q []float32) error {
 	}
 	cb.buildLUT(dst, q, 1)
 	return nil
-}
-
-// buildLUT writes the table of q scaled by w; the caller has checked the lengths.
-func (cb *Codebook) buildLUT(dst, q []float32, w float32) {
-	ks, sub := cb.K(), cb.SubDim()
-	for c := range cb.m {
-		kernels.MatTVec(dst[c*ks:(c+1)*ks], cb.columns[c*sub*ks:(c+1)*sub*ks], q[c*sub:(c+1)*sub])
-	}
-	if w != 1 {
-		kernels.Scale(w, dst)
-	}
 }

@@ -36,3 +36,22 @@ func TestAddDecoded(t *testing.T) {
 		}
 	}
 }
+
+// TestAddDecodedKernelsAgree checks the build's decoding kernel (SIMD128 in wasm builds)
+// against the portable one, bit for bit, for the widths it specialises and others.
+func TestAddDecodedKernelsAgree(t *testing.T) {
+	rng := newRand(32)
+	for _, tc := range []struct{ dim, m, bits int }{
+		{64, 32, 4}, {62, 31, 4}, {60, 30, 4}, {64, 16, 8}, {64, 4, 4}, {18, 6, 8},
+	} {
+		cb := randomCodebook(t, rng, tc.dim, tc.m, tc.bits)
+		for _, w := range []float32{1, -0.5, 0.3} {
+			codes := randomCodes(rng, tc.m, cb.K())
+			start := gaussian(rng, 1, tc.dim)
+			want, got := append([]float32(nil), start...), append([]float32(nil), start...)
+			addDecodedPortable(want, cb.centroids, codes, cb.SubDim(), cb.K(), w)
+			cb.addDecoded(got, codes, w)
+			assert.Equal(t, want, got, "%+v w=%g", tc, w)
+		}
+	}
+}

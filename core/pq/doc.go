@@ -12,6 +12,11 @@
 // sub-space slice of a. MultiCodebook.BuildLUT documents the exact table layout the scan kernels
 // consume; packing 4-bit codes into their blocked nibble layout is the scan kernels' business.
 //
+// Building lookup tables and decoding sit on the rank path: built for wasm with
+// GOEXPERIMENT=simd they run SIMD128 kernels (four centroids' entries, or four decoded values,
+// per vector), which do the portable kernels' float32 operations in the same order, so both
+// give the same bits.
+//
 // The package works on plain float32 slices and has no knowledge of the model that produces the
 // parts.
 package pq

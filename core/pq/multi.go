@@ -197,9 +197,13 @@ func (mc *MultiCodebook) DecodeEvent(dst []float32, codes []byte, weights []floa
 	if len(codes) != mc.codes || mc.codes == 0 {
 		return errors.New("pq: decode event: got " + itoa(len(codes)) + " code bytes, want " + itoa(mc.codes))
 	}
-	for p, cb := range mc.books {
-		if err := cb.checkCodes(len(dst), codes[mc.offsets[p]:mc.offsets[p]+cb.m]); err != nil {
-			return wrap(err, "pq: decode event: part "+mc.names[p])
+	// Parts share Dim and K: one pass over all codes checks them, and only a failure looks
+	// for the part to blame (decoding sits on the rank path).
+	if len(dst) != mc.Dim() || (mc.Bits() < 8 && orCodes(codes) >= byte(mc.K())) {
+		for p, cb := range mc.books {
+			if err := cb.checkCodes(len(dst), codes[mc.offsets[p]:mc.offsets[p]+cb.m]); err != nil {
+				return wrap(err, "pq: decode event: part "+mc.names[p])
+			}
 		}
 	}
 	clear(dst)

@@ -300,9 +300,12 @@ func (r *Ranker) selectTable(s *Store, l int, opt Options) {
 		return
 	}
 	size := min(opt.Shortlist, n)
+	// The shortlist lists later events first, so that the refined selection breaks ties for
+	// them, as the exact GSU does.
 	if r.codec.Bits() == 4 {
 		stride := fastscan.Blocks(n) * fastscan.BlockSize
 		r.short = fastscan.TopK16(r.s16[l*stride:l*stride+n], size, r.short)
+		slices.Reverse(r.short)
 	} else {
 		r.short = topKLatest(r.sf[l*n:(l+1)*n], size, r.short)
 	}
@@ -310,10 +313,6 @@ func (r *Ranker) selectTable(s *Store, l int, opt Options) {
 		r.kept = append(r.kept, r.short...)
 		return
 	}
-	// Later events first, so that the refined selection breaks ties for them, as the exact
-	// GSU does.
-	slices.Sort(r.short)
-	slices.Reverse(r.short)
 	scores := r.shortScore[:size]
 	r.refine(s, l, scores, opt.Refine)
 	r.pick = fastscan.TopKFloat(scores, opt.K, r.pick)
@@ -414,8 +413,8 @@ func (r *Ranker) sortOrder() []int32 {
 	return r.order
 }
 
-// topKLatest returns the indices of the k largest scores, in no particular order, ties going to the later
-// index. It reverses scores in place.
+// topKLatest returns the indices of the k largest scores, ties going to the later index, in
+// decreasing order. It reverses scores in place.
 func topKLatest(scores []float32, k int, idx []int32) []int32 {
 	slices.Reverse(scores)
 	idx = fastscan.TopKFloat(scores, k, idx)
