@@ -6,7 +6,7 @@ export PATH := $(TOOLS):$(PATH)
 WAZERO := $(TOOLS)/wazero
 WASMEXEC = $(shell go env GOROOT)/lib/wasm/go_wasip1_wasm_exec
 
-.PHONY: all build test test-native test-wasm test-node bench demo results clean tools
+.PHONY: all build test test-native test-wasm test-node bench bench-report demo results study clean tools
 
 all: build
 
@@ -39,6 +39,11 @@ bench: $(WAZERO)
 	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
 		go test -run '^$$' -bench . -benchmem -exec "$(WASMEXEC)" ./core/...
 
+# Regenerates docs/bench.md: rank latency through wazero, SIMD/scalar, wasm/native, cold start
+# (about 3 min).
+bench-report: build
+	./bin/seminar bench --modules bin --markdown docs/bench.md
+
 # Regenerates docs/results.md, docs/results.json and docs/loss.png (about 25 min on an idle
 # 2-core machine).
 results:
@@ -48,7 +53,6 @@ results:
 # data into out/ (once: delete the files to train again), then runs the retrieval study with them
 # and with random models beside them (about 11 min on a 2-core machine at load 1 to 2, 9 with the
 # models cached).
-.PHONY: study
 study:
 	./build.sh cli
 	./bin/seminar study --train --random --quiet --model out/study-ml-100k.model \

@@ -78,10 +78,10 @@ func rankBenchData(b *testing.B, events, cands int) ([]byte, []host.Event, host.
 		evs[j] = retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &ds.Items[e.Item]}
 		hostEvents[j] = host.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: ds.Items[e.Item]}
 	}
-	specs, err := retrieval.ParseLayout(retrieval.LayoutCompact, cfg.Dim)
+	specs, err := retrieval.ParseLayout(retrieval.LayoutTwoStage, cfg.Dim)
 	require.NoError(b, err)
 	codec, err := retrieval.TrainCodec(ctx, m, evs[:4000], retrieval.TrainOptions{
-		Layout: specs, Bits: 4, KMeans: pq.KMeansOptions{Seed: 1, MaxIter: 10},
+		Layout: specs, Bits: 4, Fine: retrieval.DefaultFine, KMeans: pq.KMeansOptions{Seed: 1, MaxIter: 10},
 	})
 	require.NoError(b, err)
 	sec, err := codec.MarshalBinary()

@@ -168,7 +168,7 @@ func TestRankerEventsAndStore(t *testing.T) {
 	info, err := r.LoadModel(ctx, models[parity.Model4])
 	require.NoError(t, err)
 	assert.Equal(t, host.ModelInfo{Dim: 16, Heads: 2, TopK: 8, DenseDims: []int{8}, Bits: 4,
-		CodesPerEvent: 20, BytesPerEvent: 15}, info)
+		CodesPerEvent: 12, BytesPerEvent: 15}, info)
 
 	n, err := r.LoadEvents(ctx, events[:100], host.StoreOptions{})
 	require.NoError(t, err)
@@ -186,7 +186,8 @@ func TestRankerEventsAndStore(t *testing.T) {
 
 	store, err := r.StoreBytes(ctx)
 	require.NoError(t, err)
-	assert.Len(t, store, 4+24+len(events)*5+20/2*((len(events)+31)/32*32)+4)
+	// Header, time and kind, coarse codes in 32-event blocks, fine codes, checksum.
+	assert.Len(t, store, 4+24+len(events)*5+12/2*((len(events)+31)/32*32)+len(events)*4+4)
 
 	fresh := newRanker(t, host.BuiltModules())
 	_, err = fresh.LoadModel(ctx, models[parity.Model4])

@@ -561,7 +561,7 @@ func benchCodec(ctx context.Context, m *model.Model, seed uint64, plan benchPlan
 	for i := range others {
 		others[i] = i + 1
 	}
-	cf := codecFlags{layout: "compact", bits: 4, seed: seed}
+	cf := codecFlags{layout: "two-stage", bits: 4, fine: -1, seed: seed}
 	return cf.train(ctx, m, datasetEvents(ds, others, m))
 }
 

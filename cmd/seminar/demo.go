@@ -36,7 +36,7 @@ import (
 // demoCodec is the codec the demo trains: the compact 4-bit layout that "seminar quantize" trains
 // by default.
 func demoCodec(seed uint64) codecFlags {
-	return codecFlags{layout: "compact", bits: 4, maxEvents: 200_000, seed: seed}
+	return codecFlags{layout: "two-stage", bits: 4, fine: -1, maxEvents: 200_000, seed: seed}
 }
 
 type demoFlags struct {

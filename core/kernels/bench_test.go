@@ -111,6 +111,22 @@ func BenchmarkMatVec(b *testing.B) {
 	}
 }
 
+// BenchmarkMatVecs multiplies a 64×64 matrix by 8 vectors, a chunk of candidates: compare its
+// time with 8 × BenchmarkMatVec's d=64.
+func BenchmarkMatVecs(b *testing.B) {
+	r := rand.New(rand.NewPCG(10, 10))
+	const d, n = 64, 8
+	for _, k := range implementations() {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			m, x, dst := randVec(r, d*d), randVec(r, n*d), make([]float32, n*d)
+			for b.Loop() {
+				k.matVecs(dst, m, x, n)
+			}
+		})
+	}
+}
+
 func BenchmarkMatTVec(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 9))
 	for _, d := range []int{64, 256} {

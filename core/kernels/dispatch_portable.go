@@ -8,6 +8,7 @@ const SIMD = false
 func dot(a, b []float32) float32               { return dotPortable(a, b) }
 func axpy(alpha float32, x, y []float32)       { axpyPortable(alpha, x, y) }
 func matVec(dst, m, x []float32)               { matVecPortable(dst, m, x) }
+func matVecs(dst, m, x []float32, n int)       { matVecsPortable(dst, m, x, n) }
 func matTVec(dst, m, x []float32)              { matTVecPortable(dst, m, x) }
 func matMul(dst, a, b []float32, m, n, k int)  { matMulPortable(dst, a, b, m, n, k) }
 func matMulT(dst, a, b []float32, m, n, k int) { matMulTPortable(dst, a, b, m, n, k) }

@@ -17,6 +17,7 @@ func implementations() []impl {
 		dot:     dotSIMD,
 		axpy:    axpySIMD,
 		matVec:  matVecSIMD,
+		matVecs: matVecsSIMD,
 		matTVec: matTVecSIMD,
 		matMul:  matMulSIMD,
 		matMulT: matMulTSIMD,

@@ -9,6 +9,12 @@ func Axpy(alpha float32, x, y []float32) { axpy(alpha, x, y) }
 // MatVec computes dst = M·x where M is row-major with len(dst) rows and len(x) columns.
 func MatVec(dst, m, x []float32) { matVec(dst, m, x) }
 
+// MatVecs computes n matrix–vector products with one matrix: row i of dst (n×rows) is M·x_i,
+// x_i being row i of x (n×cols), M row-major rows×cols. Each row is MatVec(dst_i, M, x_i) with
+// the same float32 operations in the same order; the rows of M loaded serve several vectors.
+// n ≤ 0 does nothing.
+func MatVecs(dst, m, x []float32, n int) { matVecs(dst, m, x, n) }
+
 // MatTVec computes dst = Mᵀ·x where M is row-major with len(x) rows and len(dst) columns.
 func MatTVec(dst, m, x []float32) { matTVec(dst, m, x) }
 

@@ -15,6 +15,7 @@ type impl struct {
 	dot     func(a, b []float32) float32
 	axpy    func(alpha float32, x, y []float32)
 	matVec  func(dst, m, x []float32)
+	matVecs func(dst, m, x []float32, n int)
 	matTVec func(dst, m, x []float32)
 	matMul  func(dst, a, b []float32, m, n, k int)
 	matMulT func(dst, a, b []float32, m, n, k int)
@@ -31,6 +32,7 @@ var portableImpl = impl{
 	dot:     dotPortable,
 	axpy:    axpyPortable,
 	matVec:  matVecPortable,
+	matVecs: matVecsPortable,
 	matTVec: matTVecPortable,
 	matMul:  matMulPortable,
 	matMulT: matMulTPortable,
@@ -238,6 +240,33 @@ func TestMatVec(t *testing.T) {
 			got := make([]float32, rows)
 			MatVec(got, m, x)
 			requireSameFloats(t, results[implementations()[len(implementations())-1].name], got, "exported MatVec")
+		}
+	}
+}
+
+func TestMatVecsEqualsMatVecPerVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 1, 2, 3, 8} {
+		for _, rows := range []int{1, 3, 4, 5, 8, 13} {
+			for _, cols := range []int{1, 3, 4, 7, 16, 64, 67} {
+				m, x := randVec(r, rows*cols), randVec(r, n*cols)
+				for _, k := range implementations() {
+					dst := randVec(r, n*rows)
+					k.matVecs(dst, m, x, n)
+					for i := range n {
+						want := make([]float32, rows)
+						k.matVec(want, m, x[i*cols:(i+1)*cols])
+						requireSameFloats(t, want, dst[i*rows:(i+1)*rows], k.name+" vector "+strconv.Itoa(i))
+					}
+				}
+				got := make([]float32, n*rows)
+				MatVecs(got, m, x, n)
+				for i := range n {
+					want := make([]float32, rows)
+					MatVec(want, m, x[i*cols:(i+1)*cols])
+					requireSameFloats(t, want, got[i*rows:(i+1)*rows], "exported MatVecs")
+				}
+			}
 		}
 	}
 }

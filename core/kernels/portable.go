@@ -30,6 +30,16 @@ func matVecPortable(dst, m, x []float32) {
 	}
 }
 
+func matVecsPortable(dst, m, x []float32, n int) {
+	if n <= 0 {
+		return
+	}
+	rows, cols := len(dst)/n, len(x)/n
+	for i := range n {
+		matVecPortable(dst[i*rows:(i+1)*rows], m, x[i*cols:(i+1)*cols])
+	}
+}
+
 func matTVecPortable(dst, m, x []float32) {
 	cols := len(dst)
 	clear(dst)

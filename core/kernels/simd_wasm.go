@@ -13,6 +13,7 @@ const SIMD = true
 func dot(a, b []float32) float32               { return dotSIMD(a, b) }
 func axpy(alpha float32, x, y []float32)       { axpySIMD(alpha, x, y) }
 func matVec(dst, m, x []float32)               { matVecSIMD(dst, m, x) }
+func matVecs(dst, m, x []float32, n int)       { matVecsSIMD(dst, m, x, n) }
 func matTVec(dst, m, x []float32)              { matTVecSIMD(dst, m, x) }
 func matMul(dst, a, b []float32, m, n, k int)  { matMulSIMD(dst, a, b, m, n, k) }
 func matMulT(dst, a, b []float32, m, n, k int) { matMulTSIMD(dst, a, b, m, n, k) }
@@ -139,6 +140,69 @@ func matVecSIMD(dst, m, x []float32) {
 	}
 	for ; r < rows; r++ {
 		dst[r] = dotSIMD(m[r*cols:r*cols+cols], x)
+	}
+}
+
+// matVecsSIMD runs matVecSIMD for two vectors at a time: every row segment loaded serves both,
+// and each product keeps matVecSIMD's accumulators and order (rows past the last multiple of 4
+// go through dotSIMD, as there). Two rows per step keep the eight accumulators and the loads
+// in registers. An odd last vector goes alone.
+func matVecsSIMD(dst, m, x []float32, n int) {
+	if n <= 0 {
+		return
+	}
+	rows, cols := len(dst)/n, len(x)/n
+	dst, m, x = dst[:n*rows], m[:rows*cols], x[:n*cols]
+	stride := uintptr(cols) * 4
+	blocked := rows &^ 3
+	i := 0
+	for ; i+2 <= n; i += 2 {
+		xa, xb := x[i*cols:(i+1)*cols], x[(i+1)*cols:(i+2)*cols]
+		da, db := dst[i*rows:(i+1)*rows], dst[(i+1)*rows:(i+2)*rows]
+		r := 0
+		for ; r < blocked; r += 2 {
+			p0 := unsafe.Add(ptr(m), uintptr(r)*stride)
+			p1 := unsafe.Add(p0, stride)
+			qa, qb := ptr(xa), ptr(xb)
+			var a0, a1, e0, e1, b0, b1, f0, f1 archsimd.Float32x4
+			c := 0
+			for ; c+8 <= cols; c += 8 {
+				m0, m1 := load(p0), load(p1)
+				v, w := load(qa), load(qb)
+				a0, a1, b0, b1 = a0.Add(m0.Mul(v)), a1.Add(m1.Mul(v)), b0.Add(m0.Mul(w)), b1.Add(m1.Mul(w))
+				m0, m1 = load(unsafe.Add(p0, 16)), load(unsafe.Add(p1, 16))
+				v, w = load(unsafe.Add(qa, 16)), load(unsafe.Add(qb, 16))
+				e0, e1, f0, f1 = e0.Add(m0.Mul(v)), e1.Add(m1.Mul(v)), f0.Add(m0.Mul(w)), f1.Add(m1.Mul(w))
+				p0, p1 = unsafe.Add(p0, 32), unsafe.Add(p1, 32)
+				qa, qb = unsafe.Add(qa, 32), unsafe.Add(qb, 32)
+			}
+			for ; c+4 <= cols; c += 4 {
+				m0, m1 := load(p0), load(p1)
+				v, w := load(qa), load(qb)
+				a0, a1, b0, b1 = a0.Add(m0.Mul(v)), a1.Add(m1.Mul(v)), b0.Add(m0.Mul(w)), b1.Add(m1.Mul(w))
+				p0, p1 = unsafe.Add(p0, 16), unsafe.Add(p1, 16)
+				qa, qb = unsafe.Add(qa, 16), unsafe.Add(qb, 16)
+			}
+			s0, s1 := hsum(a0.Add(e0)), hsum(a1.Add(e1))
+			t0, t1 := hsum(b0.Add(f0)), hsum(b1.Add(f1))
+			for ; c < cols; c++ {
+				ya, yb := xa[c], xb[c]
+				w0, w1 := m[r*cols+c], m[(r+1)*cols+c]
+				s0 += float32(w0 * ya)
+				s1 += float32(w1 * ya)
+				t0 += float32(w0 * yb)
+				t1 += float32(w1 * yb)
+			}
+			da[r], da[r+1] = s0, s1
+			db[r], db[r+1] = t0, t1
+		}
+		for ; r < rows; r++ {
+			da[r] = dotSIMD(m[r*cols:r*cols+cols], xa)
+			db[r] = dotSIMD(m[r*cols:r*cols+cols], xb)
+		}
+	}
+	if i < n {
+		matVecSIMD(dst[i*rows:(i+1)*rows], m, x[i*cols:(i+1)*cols])
 	}
 }
 

@@ -96,3 +96,27 @@ func BenchmarkScoreL10000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScoreSpans scores 8 targets over 64 consecutive events each in one call, as a rank
+// call scores a chunk of candidates; compare its time per target with BenchmarkScoreSelected's
+// n=64/contiguous.
+func BenchmarkScoreSpans(b *testing.B) {
+	m := benchModel(b)
+	const n, k = 8, 64
+	r := rand.New(rand.NewPCG(3, 4))
+	hist := randomHistory(b, m, r, n*k)
+	ends := make([]int32, n)
+	for i := range ends {
+		ends[i] = int32((i + 1) * k)
+	}
+	targets := randomVector(r, n*m.Dim(), 1)
+	dst := make([]float32, n)
+	sc := NewScorer(m)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := sc.ScoreSpans(dst, hist, targets, ends); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1e3, "µs/target")
+}

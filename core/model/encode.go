@@ -317,13 +317,54 @@ func (e *Encoder) eventVector(dst []float32, query string, kind data.Kind, it *d
 	}
 }
 
+// QueryPart writes the query part u_query = α q of (query, kind) to dst (length d): the part
+// that every event of one query shares, so that a caller encoding several items under one
+// query computes it once (see EventVectorWithQuery).
+func (e *Encoder) QueryPart(dst []float32, query string, kind data.Kind) error {
+	if len(dst) != e.m.cfg.Dim {
+		return &LengthError{"query part", len(dst), e.m.cfg.Dim}
+	}
+	e.queryPart(dst, query, kind)
+	return nil
+}
+
+// EventVectorWithQuery writes to dst (length d) the event vector of item it under the query
+// whose part QueryPart wrote to queryPart: the same float32 operations as EventVector, so
+// the same vector.
+func (e *Encoder) EventVectorWithQuery(dst, queryPart []float32, it *data.Item) error {
+	d := e.m.cfg.Dim
+	if len(dst) != d {
+		return &LengthError{"event vector", len(dst), d}
+	}
+	if len(queryPart) != d {
+		return &LengthError{"query part", len(queryPart), d}
+	}
+	if err := e.m.CheckItem(it); err != nil {
+		return err
+	}
+	e.itemParts(e.parts, it)
+	copy(dst, queryPart)
+	for p := 1; p < NumParts; p++ {
+		kernels.Axpy(1, e.parts[p*d:(p+1)*d], dst)
+	}
+	return nil
+}
+
 func (e *Encoder) eventParts(dst []float32, query string, kind data.Kind, it *data.Item) {
+	e.queryPart(dst[:e.m.cfg.Dim], query, kind)
+	e.itemParts(dst, it)
+}
+
+func (e *Encoder) queryPart(dst []float32, query string, kind data.Kind) {
+	e.m.encodeQuery(dst, query, kind)
+	kernels.Scale(e.m.Alpha(), dst)
+}
+
+// itemParts writes the item parts of it to rows 1.. of dst (NumParts×d), leaving row 0.
+func (e *Encoder) itemParts(dst []float32, it *data.Item) {
 	m, d := e.m, e.m.cfg.Dim
 	alpha := m.Alpha()
-	clear(dst)
-	q := dst[:d]
-	m.encodeQuery(q, query, kind)
-	kernels.Scale(alpha, q)
+	clear(dst[d:])
 	present := m.Present(it)
 	m.gates(e.gates, present)
 	for mod := range Modality(len(e.gates)) {

@@ -281,3 +281,60 @@ func TestAppendEvent(t *testing.T) {
 	h.Reset()
 	assert.Equal(t, 0, h.Len())
 }
+
+func TestEventVectorWithQueryEqualsEventVector(t *testing.T) {
+	c := smallConfig()
+	m := newTestModel(t, c)
+	enc := NewEncoder(m)
+	r := rand.New(rand.NewPCG(3, 4))
+	d := m.Dim()
+	tests := []struct {
+		name  string
+		query string
+		kind  data.Kind
+	}{
+		{"search", "red shoe café", data.Search},
+		{"search without words", "  ", data.Search},
+		{"browse ignores the query", "jazz", data.Browse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			part := make([]float32, d)
+			require.NoError(t, enc.QueryPart(part, tt.query, tt.kind))
+			for i := range 20 {
+				it := randomItem(r, c)
+				if i%4 == 0 {
+					it.Text = ""
+				}
+				want, got := make([]float32, d), make([]float32, d)
+				require.NoError(t, enc.EventVector(want, tt.query, tt.kind, it))
+				require.NoError(t, enc.EventVectorWithQuery(got, part, it))
+				require.Equal(t, want, got, "item %d", i)
+			}
+		})
+	}
+}
+
+func TestEventVectorWithQueryErrors(t *testing.T) {
+	m := newTestModel(t, smallConfig())
+	enc := NewEncoder(m)
+	d := m.Dim()
+	it := &data.Item{ID: "a"}
+	tests := []struct {
+		name   string
+		call   func() error
+		errMsg string
+	}{
+		{"short query part", func() error { return enc.QueryPart(make([]float32, 2), "q", data.Search) }, "query part has length 2"},
+		{"short vector", func() error { return enc.EventVectorWithQuery(make([]float32, 2), make([]float32, d), it) }, "event vector has length 2"},
+		{"short part", func() error { return enc.EventVectorWithQuery(make([]float32, d), make([]float32, 3), it) }, "query part has length 3"},
+		{"nil item", func() error { return enc.EventVectorWithQuery(make([]float32, d), make([]float32, d), nil) }, "nil item"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.errMsg)
+		})
+	}
+}

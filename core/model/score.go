@@ -61,6 +61,7 @@ type Scorer struct {
 	heads  []float32 // d, concatenated head outputs
 	x      []float32 // 3d, MLP input [o, t, o⊙t]
 	act    [2][]float32
+	batch  batch // buffers of ScoreSpans
 }
 
 // NewScorer returns a Scorer for m.

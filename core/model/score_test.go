@@ -324,6 +324,8 @@ func TestZeroAllocs(t *testing.T) {
 		{"EventParts", func() error { return enc.EventParts(parts, "", data.Browse, cand) }},
 		{"AppendEvent", func() error { grown.Reset(); return enc.AppendEvent(grown, "q", data.Search, cand) }},
 		{"GSUQueries", func() error { return m.GSUQueries(sc.gq, s) }},
+		{"QueryPart", func() error { return enc.QueryPart(s, "red shoe", data.Search) }},
+		{"EventVectorWithQuery", func() error { return enc.EventVectorWithQuery(s, sc.target, cand) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

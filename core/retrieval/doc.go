@@ -2,15 +2,17 @@
 // product-quantization codes and the ranker that searches it.
 //
 // A Codec ties codebooks (package pq) to a model (package model). Each codebook quantizes a
-// group of the additive parts of an event vector, s = Σ_p u_p; the default layout,
-// LayoutCompact, quantizes s itself with one 4-bit sub-space per dimension plus the query part
-// with 4 sub-spaces, so that a request can still weigh the query apart from the item. A model
-// file carries its codec in the extra Section.
+// group of the additive parts of an event vector, s = Σ_p u_p. The default codec has two
+// stages: coarse 4-bit codes of s in two-dimensional sub-spaces plus the query part in 4
+// (LayoutTwoStage at d = 64), which the fast scan reads and which let a request weigh the query
+// apart from the item, and fine 8-bit codes of the residual s − ŝ (TrainOptions.Fine), which the
+// refine step and the ESU read. A model file carries its codec in the extra Section.
 //
 // A Store keeps one user's history as codes: appending an event encodes its parts and writes
 // its codes into fastscan's blocked 4-bit layout in place, so the cost does not depend on the
-// history's length. With the LayoutCompact codec and d = 64 it keeps 34 bytes of codes, a
-// 4-byte time offset and a kind byte per event; optionally an int8 copy of s adds d+4 bytes. Its binary
+// history's length. With the default codec and d = 64 it keeps 18 bytes of coarse and 16 of
+// fine codes and 5 bytes of time and kind per event: 39 bytes; optionally an int8 copy of s adds
+// d+4 bytes. Its binary
 // form is what a device persists.
 //
 // A Ranker scores candidates against a Store (see Ranker for the steps): the GSU's attention

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/fastscan"
 	"github.com/seminar-ranker/seminar/core/kernels"
 	"github.com/seminar-ranker/seminar/core/model"
@@ -26,10 +27,13 @@ const lutsPerScan = 8
 // event from its codes — at 4 bits with the table quantized to uint8 and the SIMD fast scan,
 // the codes of a block being loaded once for up to 8 tables (several candidates); at 8 bits
 // with float ADC — (4) keeps the best K, or a shortlist of the best Options.Shortlist that it
-// re-scores from the codes (the float coarse table, plus the fine table of a two-stage codec)
-// or int8 copies before keeping the best K, and (5) takes the union over heads. The ESU then
-// attends over the kept events' decoded or int8 vectors (model.Scorer.ScoreSelected). A rank
-// call decodes each kept event once, however many candidates keep it.
+// re-scores from the codes (the float coarse table, or for a two-stage codec the scan's
+// dequantized score plus the fine table) or int8 copies before keeping the best K, and (5) takes
+// the union over heads. Targets and folded queries are computed for a chunk of candidates at
+// once, a request's query part once per run of candidates that share it. The ESU then attends
+// over the kept events' decoded or int8 vectors, for the candidates of a chunk at once
+// (model.Scorer.ScoreSpans). A rank call decodes each kept event once, however many candidates
+// keep it.
 type Ranker struct {
 	codec  *Codec
 	m      *model.Model
@@ -40,11 +44,15 @@ type Ranker struct {
 	topK   int
 
 	targets    []float32 // one target vector per candidate of a chunk
+	queryPart  []float32 // query part of the current candidate's target vector
 	gq         []float32 // heads×d folded queries of one target
+	gqs        []float32 // heads×d folded queries of each target of a chunk
 	qs         []float32 // heads×d retrieval vectors of one target
 	queries    []float32 // retrieval vector of each table of a chunk
 	flut       []float32 // float table of each table of a chunk
 	qlut       []uint8   // uint8 table of each table of a chunk (4 bits)
+	lutScale   []float32 // scale of each uint8 table: score ≈ bias + scale·sum
+	lutBias    []float32
 	s16        []uint16  // 4-bit scan sums, one row of Blocks(L)·BlockSize per table
 	sf         []float32 // float scores, one row of L per table
 	short      []int32   // shortlist of one table
@@ -53,7 +61,7 @@ type Ranker struct {
 	kept       []int32 // events kept for one target
 	esu        *model.History
 	code       []byte
-	idx        []int32
+	ends       []int32 // end of each candidate's rows in esu, for a chunk
 	order      []int32
 	scores     []float32
 	weights    []float32 // group weights of the call
@@ -76,24 +84,29 @@ func NewRanker(c *Codec) *Ranker {
 	rows := c.CodesPerEvent()
 	scorer := model.NewScorer(c.model)
 	return &Ranker{
-		codec:   c,
-		m:       c.model,
-		scorer:  scorer,
-		enc:     scorer.Encoder(),
-		d:       d,
-		heads:   h,
-		topK:    cfg.TopK,
-		targets: make([]float32, nlut*d),
-		gq:      make([]float32, h*d),
-		qs:      make([]float32, h*d),
-		queries: make([]float32, nlut*d),
-		flut:    make([]float32, nlut*c.books.LUTSize()),
-		qlut:    make([]uint8, nlut*rows*16),
-		esu:     c.model.NewHistory(h * cfg.TopK),
-		code:    make([]byte, rows),
-		weights: make([]float32, c.books.Parts()),
-		delta:   make([]float32, c.books.Parts()),
-		fineLUT: make([]float32, nlut*c.FineBytes()*256),
+		codec:     c,
+		m:         c.model,
+		scorer:    scorer,
+		enc:       scorer.Encoder(),
+		d:         d,
+		heads:     h,
+		topK:      cfg.TopK,
+		targets:   make([]float32, nlut*d),
+		queryPart: make([]float32, d),
+		gq:        make([]float32, h*d),
+		gqs:       make([]float32, lutsPerScan*h*d),
+		qs:        make([]float32, h*d),
+		queries:   make([]float32, nlut*d),
+		flut:      make([]float32, nlut*c.books.LUTSize()),
+		qlut:      make([]uint8, nlut*rows*16),
+		lutScale:  make([]float32, nlut),
+		lutBias:   make([]float32, nlut),
+		esu:       c.model.NewHistory(nlut * cfg.TopK),
+		ends:      make([]int32, lutsPerScan),
+		code:      make([]byte, rows),
+		weights:   make([]float32, c.books.Parts()),
+		delta:     make([]float32, c.books.Parts()),
+		fineLUT:   make([]float32, nlut*c.FineBytes()*256),
 	}
 }
 
@@ -119,15 +132,24 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 	clear(r.slot)
 	r.rows = r.rows[:0]
 	var tm Timings
+	// The candidates of a request share their query: its part of the target vectors is
+	// encoded once per run of equal (query, kind).
+	var query queryKey
 	for start := 0; start < len(cands); start += chunk {
 		part := cands[start:min(start+chunk, len(cands))]
 		t0 := time.Now()
 		for c, cand := range part {
 			t := r.targets[c*r.d : (c+1)*r.d]
-			if err := r.enc.EventVector(t, cand.Query, cand.Kind, cand.Item); err != nil {
+			if err := r.target(t, &query, cand); err != nil {
 				return Result{}, wrap(err, "retrieval: candidate "+strconv.Itoa(start+c))
 			}
-			if err := r.tables(c*per, t, opt); err != nil {
+		}
+		hd := r.heads * r.d
+		if err := r.scorer.GSUQueries(r.gqs[:len(part)*hd], r.targets[:len(part)*r.d]); err != nil {
+			return Result{}, err
+		}
+		for c := range part {
+			if err := r.tables(c*per, r.gqs[c*hd:(c+1)*hd], opt); err != nil {
 				return Result{}, err
 			}
 		}
@@ -136,24 +158,50 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 		t2 := time.Now()
 		tm.Targets += t1.Sub(t0)
 		tm.Scan += t2.Sub(t1)
+		r.esu.Reset()
 		for c := range part {
-			t3 := time.Now()
 			r.kept = r.kept[:0]
 			for l := c * per; l < (c+1)*per; l++ {
 				r.selectTable(s, l, opt)
 			}
 			r.union()
-			t4 := time.Now()
-			score, err := r.score(s, r.targets[c*r.d:(c+1)*r.d], opt.ESU)
-			if err != nil {
+			t3 := time.Now()
+			if err := r.appendKept(s, opt.ESU); err != nil {
 				return Result{}, err
 			}
-			r.scores[start+c] = score
-			tm.Select += t4.Sub(t3)
-			tm.ESU += time.Since(t4)
+			r.ends[c] = int32(r.esu.Len())
+			t4 := time.Now()
+			tm.Select += t3.Sub(t2)
+			tm.ESU += t4.Sub(t3)
+			t2 = t4
 		}
+		scores := r.scores[start : start+len(part)]
+		if err := r.scorer.ScoreSpans(scores, r.esu, r.targets[:len(part)*r.d], r.ends[:len(part)]); err != nil {
+			return Result{}, err
+		}
+		tm.ESU += time.Since(t2)
 	}
 	return Result{Order: r.sortOrder(), Scores: r.scores, Timings: tm}, nil
+}
+
+// queryKey names the query whose part r.queryPart holds.
+type queryKey struct {
+	query string
+	kind  data.Kind
+	set   bool
+}
+
+// target writes the target vector of cand to t, from the query part of the last candidate when
+// cand has the same query and kind.
+func (r *Ranker) target(t []float32, last *queryKey, cand Candidate) error {
+	key := queryKey{query: cand.Query, kind: cand.Kind, set: true}
+	if *last != key {
+		if err := r.enc.QueryPart(r.queryPart, cand.Query, cand.Kind); err != nil {
+			return err
+		}
+		*last = key
+	}
+	return r.enc.EventVectorWithQuery(t, r.queryPart, cand.Item)
 }
 
 // Retrieve returns the events the approximate GSU keeps for the target vector t (length d),
@@ -168,7 +216,10 @@ func (r *Ranker) Retrieve(s *Store, t []float32, opt Options) ([]int32, error) {
 	}
 	per := r.lutsPerTarget(opt)
 	r.grow(s.Len(), per, opt)
-	if err := r.tables(0, t, opt); err != nil {
+	if err := r.m.GSUQueries(r.gq, t); err != nil {
+		return nil, err
+	}
+	if err := r.tables(0, r.gq, opt); err != nil {
 		return nil, err
 	}
 	r.scan(s, per, opt)
@@ -205,13 +256,11 @@ func resize[T any](x []T, n int) []T {
 	return x[:n]
 }
 
-// tables builds the lookup tables of target t, from table l on: one for merged heads, one per
-// head otherwise. Their retrieval vectors go to r.queries.
-func (r *Ranker) tables(l int, t []float32, opt Options) error {
+// tables builds the lookup tables of a target from its folded queries gq (Heads×d), from table
+// l on: one for merged heads, one per head otherwise. Their retrieval vectors go to r.queries.
+func (r *Ranker) tables(l int, gq []float32, opt Options) error {
 	d := r.d
-	if err := r.retrievalVectors(r.qs, t, opt); err != nil {
-		return err
-	}
+	r.mergeHeads(r.qs, gq, opt)
 	for i := range r.lutsPerTarget(opt) {
 		q := r.queries[(l+i)*d : (l+i+1)*d]
 		copy(q, r.qs[i*d:(i+1)*d])
@@ -225,20 +274,26 @@ func (r *Ranker) tables(l int, t []float32, opt Options) error {
 // retrievalVectors writes the retrieval vectors of target t to the rows of dst: the heads'
 // folded queries q̃_h, or their sum q̄.
 func (r *Ranker) retrievalVectors(dst, t []float32, opt Options) error {
-	d := r.d
 	if err := r.m.GSUQueries(r.gq, t); err != nil {
 		return err
 	}
+	r.mergeHeads(dst, r.gq, opt)
+	return nil
+}
+
+// mergeHeads writes the retrieval vectors of the folded queries gq to the rows of dst: gq
+// itself per head, or q̄ = Σ_h q̃_h.
+func (r *Ranker) mergeHeads(dst, gq []float32, opt Options) {
+	d := r.d
 	if opt.Heads == PerHead {
-		copy(dst, r.gq)
-		return nil
+		copy(dst, gq)
+		return
 	}
 	q := dst[:d]
-	copy(q, r.gq[:d])
+	copy(q, gq[:d])
 	for h := 1; h < r.heads; h++ {
-		kernels.Axpy(1, r.gq[h*d:(h+1)*d], q)
+		kernels.Axpy(1, gq[h*d:(h+1)*d], q)
 	}
-	return nil
 }
 
 // table builds table l of retrieval vector q: the float table, and at 4 bits its uint8 form.
@@ -250,9 +305,11 @@ func (r *Ranker) table(l int, q, weights []float32) error {
 	}
 	if r.codec.Bits() == 4 {
 		rows := r.codec.CodesPerEvent()
-		if _, _, err := fastscan.QuantizeLUT(r.qlut[l*rows*16:(l+1)*rows*16], flut, rows); err != nil {
+		scale, bias, err := fastscan.QuantizeLUT(r.qlut[l*rows*16:(l+1)*rows*16], flut, rows)
+		if err != nil {
 			return wrap(err, "retrieval")
 		}
+		r.lutScale[l], r.lutBias[l] = scale, bias
 	}
 	if r.correct {
 		if err := r.codec.books.BuildLUT(r.clut[l*size:(l+1)*size], q, r.delta); err != nil {
@@ -322,9 +379,26 @@ func (r *Ranker) selectTable(s *Store, l int, opt Options) {
 }
 
 // refine writes the scores of the shortlist's events for table l to scores: from the int8
-// copies plus the weights' correction through the coarse codes, or from the codes — the float
-// coarse table, plus the fine table when the store keeps fine codes.
+// copies plus the weights' correction through the coarse codes, from the coarse codes through
+// the float table, or, when the store keeps fine codes, from the scan's coarse score plus the
+// fine table's. The refine step exists to order the shortlist by the fine residual: the scan's
+// quantized sum, bias + scale·q, stays within CodesPerEvent·scale/2 of the float table's coarse
+// score and saves two thirds of the lookups.
 func (r *Ranker) refine(s *Store, l int, scores []float32, from Vectors) {
+	n, m := s.Len(), r.codec.CodesPerEvent()
+	if r.fineRefine {
+		// fineRefine implies FromCodes and a two-stage codec, which is 4-bit: s16 holds the
+		// scan's sums.
+		stride := fastscan.Blocks(n) * fastscan.BlockSize
+		s16 := r.s16[l*stride : (l+1)*stride]
+		scale, bias := r.lutScale[l], r.lutBias[l]
+		for i, j := range r.short {
+			scores[i] = bias + scale*float32(s16[j])
+		}
+		fsize := r.codec.fine.LUTSize()
+		_ = fastscan.GatherADC8(scores, r.fineLUT[l*fsize:(l+1)*fsize], s.fine, n, r.codec.FineBytes(), r.short)
+		return
+	}
 	size := r.codec.books.LUTSize()
 	lut := r.flut[l*size : (l+1)*size]
 	if from == FromInt8 {
@@ -341,15 +415,10 @@ func (r *Ranker) refine(s *Store, l int, scores []float32, from Vectors) {
 	}
 	// The shortlist comes from this store's scores and the tables have the codec's shape:
 	// the gathers cannot fail.
-	n, m := s.Len(), r.codec.CodesPerEvent()
 	if r.codec.Bits() == 8 {
 		_ = fastscan.GatherADC8(scores, lut, s.codes, n, m, r.short)
 	} else {
 		_ = fastscan.GatherADC4(scores, lut, s.codes, n, m, r.short)
-	}
-	if from == FromCodes && r.fineRefine {
-		fsize := r.codec.fine.LUTSize()
-		_ = fastscan.GatherADC8(scores, r.fineLUT[l*fsize:(l+1)*fsize], s.fine, n, r.codec.FineBytes(), r.short)
 	}
 }
 
@@ -359,19 +428,14 @@ func (r *Ranker) union() {
 	r.kept = slices.Compact(r.kept)
 }
 
-// score runs the ESU and MLP for target t over the kept events' vectors, the rows of r.esu in
-// the order of r.kept.
-func (r *Ranker) score(s *Store, t []float32, from Vectors) (float32, error) {
-	r.esu.Reset()
+// appendKept appends the vectors of the kept events to r.esu, in the order of r.kept.
+func (r *Ranker) appendKept(s *Store, from Vectors) error {
 	for _, j := range r.kept {
 		if err := r.esu.Append(r.decoded(s, j, from)); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	for len(r.idx) < len(r.kept) {
-		r.idx = append(r.idx, int32(len(r.idx)))
-	}
-	return r.scorer.ScoreSelected(r.esu, t, r.idx[:len(r.kept)])
+	return nil
 }
 
 // decoded returns event j's vector from the source from, decoding it on the first request of

@@ -298,16 +298,18 @@ func Generate(dir string) error {
 		f.Events = append(f.Events, Event{T: e.Time, K: e.Kind, Q: e.Query, Item: abiItem(it)})
 		evs[j] = retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: it}
 	}
-	specs, err := retrieval.ParseLayout(retrieval.LayoutCompact, m.Dim())
-	if err != nil {
-		return err
-	}
+	// The 4-bit model carries the default two-stage codec (s in d/2 sub-spaces, fine codes in
+	// d/4); the 8-bit one the compact layout.
 	for _, mf := range []struct {
-		name string
-		bits int
-	}{{Model4, 4}, {Model8, 8}} {
+		name            string
+		bits, sub, fine int
+	}{{Model4, 4, m.Dim() / 2, m.Dim() / 4}, {Model8, 8, m.Dim(), 0}} {
+		specs, err := retrieval.ParseLayout(retrieval.LayoutCompact, mf.sub)
+		if err != nil {
+			return err
+		}
 		codec, err := retrieval.TrainCodec(context.Background(), m, evs, retrieval.TrainOptions{
-			Layout: specs, Bits: mf.bits, KMeans: pq.KMeansOptions{Seed: 3, MaxIter: 20},
+			Layout: specs, Bits: mf.bits, Fine: mf.fine, KMeans: pq.KMeansOptions{Seed: 3, MaxIter: 20},
 		})
 		if err != nil {
 			return err
