@@ -17,7 +17,7 @@ import (
 )
 
 // BenchmarkRank times one rank call through wazero at the study's size: L = 10^4 events,
-// C = 100 candidates, the default model (d = 64) with a 4-bit LayoutCompact codec, for both
+// C = 100 candidates, the default model (d = 64) with the default two-stage codec, for both
 // modules and every way of cancelling. Run with a small fixed -benchtime (e.g. 20x).
 func BenchmarkRank(b *testing.B) {
 	// A context that can be cancelled, as a server's is: CancelAtClock polls it.
