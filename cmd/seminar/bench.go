@@ -513,6 +513,9 @@ func newBenchData(ctx context.Context, f benchFlags, plan benchPlan) (*benchData
 	for _, g := range d.codec.Groups() {
 		groups = append(groups, g.String())
 	}
+	if d.codec.Fine() != nil {
+		groups = append(groups, fmt.Sprintf("8-bit fine codes of the residual (%d bytes)", d.codec.FineBytes()))
+	}
 	d.setup = benchSetupRow{
 		Model:  fmt.Sprintf("%s: d=%d, %d heads, K=%d, MLP %v", modelName, cfg.Dim, cfg.Heads, cfg.TopK, cfg.MLPHidden),
 		Params: cfg.NumParams(), FileBytes: len(d.file),
@@ -1051,7 +1054,7 @@ func writeBenchMarkdown(w io.Writer, rep *benchReport) error {
 	s := rep.Setup
 	b.WriteString("## Setup\n\n")
 	fmt.Fprintf(&b, "- Model: %s; %s parameters, a %s model file.\n", s.Model, thousands(s.Params), byteSize(int64(s.FileBytes)))
-	fmt.Fprintf(&b, "- Codec: %s; %d codes per event, %d bytes per stored event.\n", s.Codec, s.CodesPerEvent, s.BytesPerEvent)
+	fmt.Fprintf(&b, "- Codec: %s; %d coarse codes per event, %d bytes per stored event.\n", s.Codec, s.CodesPerEvent, s.BytesPerEvent)
 	fmt.Fprintf(&b, "- Events: %s.\n", s.Events)
 	fmt.Fprintf(&b, "- Rank options: %s.\n", s.Options)
 	b.WriteString("- wasm: package host over wazero's compiler, one warm instance per module and length holding the " +

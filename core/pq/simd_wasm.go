@@ -154,3 +154,52 @@ func addDecodedSIMD(dst, centroids []float32, codes []byte, sub, ks int, w float
 		addDecodedPortable(dst[2*c:], centroids[c*ks*2:], codes[c:], sub, ks, w)
 	}
 }
+
+func decodeFused(dst, coarse []float32, packed []byte, w float32, fineCentroids []float32, fine []byte) {
+	decodeFusedSIMD(dst, coarse, packed, w, fineCentroids, fine)
+}
+
+// decodeFusedSIMD is decodeFusedPortable with one vector per four values: two coarse centroids
+// of two dimensions put together, plus one fine centroid of four, stored once. The lengths are
+// checked up front and every code indexes its table (nibbles are below 16, bytes below 256),
+// so memory is read through pointers.
+func decodeFusedSIMD(dst, coarse []float32, packed []byte, w float32, fineCentroids []float32, fine []byte) {
+	const (
+		coarseBytes = 2 * 16 * 2 * 4 // the centroids of the two sub-spaces of four values
+		fineBytes   = 256 * 4 * 4    // the centroids of one fine sub-space
+	)
+	n := len(dst) / 4
+	packed, coarse = packed[:n], coarse[:n*coarseBytes/4]
+	pd := unsafe.Pointer(unsafe.SliceData(dst))
+	pc := unsafe.Pointer(unsafe.SliceData(coarse))
+	pp := unsafe.Pointer(unsafe.SliceData(packed))
+	wv, scaled := archsimd.BroadcastFloat32x4(w), w != 1 // w·x is x when w is 1
+	var zero archsimd.Float32x4
+	// pair is 0 + w·(the centroids of the codes in byte b), as the unfused path starts from a
+	// cleared vector.
+	pair := func(pc unsafe.Pointer, b byte) archsimd.Float32x4 {
+		lo := *(*uint64)(unsafe.Add(pc, uintptr(b&15)*8))
+		hi := *(*uint64)(unsafe.Add(pc, coarseBytes/2+uintptr(b>>4)*8))
+		v := archsimd.Uint64x2{}.SetElem(0, lo).SetElem(1, hi).ReshapeToUint32s().BitsToFloat32()
+		if scaled {
+			v = v.Mul(wv)
+		}
+		return zero.Add(v)
+	}
+	if fine == nil {
+		for range n {
+			store(pd, pair(pc, *(*byte)(pp)))
+			pd, pc, pp = unsafe.Add(pd, 16), unsafe.Add(pc, coarseBytes), unsafe.Add(pp, 1)
+		}
+		return
+	}
+	fine, fineCentroids = fine[:n], fineCentroids[:n*fineBytes/4]
+	pf := unsafe.Pointer(unsafe.SliceData(fine))
+	pfc := unsafe.Pointer(unsafe.SliceData(fineCentroids))
+	for range n {
+		f := load(unsafe.Add(pfc, uintptr(*(*byte)(pf))*16))
+		store(pd, pair(pc, *(*byte)(pp)).Add(f))
+		pd, pc, pp = unsafe.Add(pd, 16), unsafe.Add(pc, coarseBytes), unsafe.Add(pp, 1)
+		pf, pfc = unsafe.Add(pf, 1), unsafe.Add(pfc, fineBytes)
+	}
+}

@@ -233,3 +233,49 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeKept times the decoding of the vectors of 1,000 events spread over the
+// benchEvents events of a store, as a rank call decodes the events it keeps.
+func BenchmarkDecodeKept(b *testing.B) {
+	const kept = 1000
+	bs := newBenchSetup(b)
+	for _, v := range []struct {
+		name string
+		s    *Store
+		from Vectors
+	}{
+		{"two-stage-default", bs.s2, FromCodes},
+		{"two-stage-coarse", bs.s2, FromCoarse},
+		{"compact-4bit", bs.s4, FromCodes},
+		{"compact-8bit", bs.s8, FromCodes},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			dst := make([]float32, bs.m.Dim())
+			code := make([]byte, v.s.Codec().CodesPerEvent())
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range kept {
+					v.s.vector(dst, i*(benchEvents/kept)+i%7, v.from, code)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*kept), "ns/event")
+		})
+	}
+	// The yardstick: the same two-stage vectors from the codes one byte each, through the
+	// codebooks' checked calls.
+	b.Run("two-stage-default-bytewise", func(b *testing.B) {
+		s, c := bs.s2, bs.s2.Codec()
+		dst, code := make([]float32, bs.m.Dim()), make([]byte, c.CodesPerEvent())
+		fm := c.FineBytes()
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range kept {
+				j := i*(benchEvents/kept) + i%7
+				s.codesOf(code, j)
+				_ = c.books.DecodeEvent(dst, code, c.decode)
+				_ = c.fine.AddDecoded(dst, s.fine[j*fm:(j+1)*fm], 1)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*kept), "ns/event")
+	})
+}

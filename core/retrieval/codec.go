@@ -33,7 +33,10 @@ type Codec struct {
 	// fine is the 8-bit codebook of the residual s − decode(coarse codes) of a two-stage codec,
 	// or nil.
 	fine *pq.Codebook
-	sum  uint32 // CRC-32 of the codec's binary form: stores refuse codes of another codec
+	// decoder decodes an event's vector from its packed codes: the coarse codes with the decode
+	// weights, plus the fine codes when given.
+	decoder *pq.EventDecoder
+	sum     uint32 // CRC-32 of the codec's binary form: stores refuse codes of another codec
 }
 
 // Event is one step of a user's history as the store receives it.
@@ -82,6 +85,11 @@ func NewCodec(m *model.Model, books *pq.MultiCodebook) (*Codec, error) {
 	if err := c.GroupWeights(c.decode, ones[:]); err != nil {
 		return nil, err
 	}
+	decoder, err := pq.NewEventDecoder(books, c.decode, nil)
+	if err != nil {
+		return nil, wrap(err, "retrieval: codec")
+	}
+	c.decoder = decoder
 	b, err := c.MarshalBinary()
 	if err != nil {
 		return nil, wrap(err, "retrieval: codec")
@@ -115,6 +123,9 @@ func newCodec(m *model.Model, books *pq.MultiCodebook, fine *pq.Codebook) (*Code
 		return c, err
 	}
 	c.fine = fine
+	if c.decoder, err = pq.NewEventDecoder(books, c.decode, fine); err != nil {
+		return nil, wrap(err, "retrieval: codec")
+	}
 	b, err := c.MarshalBinary()
 	if err != nil {
 		return nil, wrap(err, "retrieval: codec")

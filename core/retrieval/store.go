@@ -352,13 +352,30 @@ func (s *Store) vector(dst []float32, j int, from Vectors, code []byte) {
 		}
 		return
 	}
-	s.codesOf(code, j)
-	// The codes and weights come from this codec, so the calls cannot fail.
-	_ = s.codec.books.DecodeEvent(dst, code, s.codec.decode)
+	var fine []byte
 	if from == FromCodes && s.HasFine() {
 		m := s.codec.fine.M()
-		_ = s.codec.fine.AddDecoded(dst, s.fine[j*m:(j+1)*m], 1)
+		fine = s.fine[j*m : (j+1)*m]
 	}
+	// The codes come from this codec's store: the call cannot fail.
+	_ = s.codec.decoder.Decode(dst, s.packedCodes(code, j), fine)
+}
+
+// packedCodes returns event j's coarse codes as the codec's decoder reads them: at 8 bits the
+// store's own bytes, at 4 bits the event's bytes of the blocked layout gathered into scratch.
+func (s *Store) packedCodes(scratch []byte, j int) []byte {
+	n := s.codec.decoder.CodeBytes()
+	if s.codec.Bits() == 8 {
+		return s.codes[j*n : (j+1)*n]
+	}
+	const stride = fastscan.BlockSize // bytes between an event's pairs of codes
+	block := s.codes[j/fastscan.BlockSize*(stride*n):]
+	src := block[j%fastscan.BlockSize:][:(n-1)*stride+1]
+	dst := scratch[:n]
+	for p := range dst {
+		dst[p] = src[p*stride]
+	}
+	return dst
 }
 
 // BytesPerEvent is what the store keeps per event: the coarse codes, the fine codes when it

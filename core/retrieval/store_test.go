@@ -275,3 +275,51 @@ func FuzzStoreUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestStoreVectorMatchesCodes checks the decoding of events from the store's packed codes
+// against decoding their codes, one byte each, with the codebooks (coarse, then fine), bit for
+// bit: for the two-stage codec, whose fused kernel is SIMD128 in wasm builds, and the compact
+// ones.
+func TestStoreVectorMatchesCodes(t *testing.T) {
+	m := testModel(t)
+	evs := testEvents(t, 7, 150, 300)
+	twoStage := twoStageCodec(t, evs)
+	for _, tc := range []struct {
+		name string
+		c    *Codec
+		opts StoreOptions
+	}{
+		{"two-stage", twoStage, StoreOptions{}},
+		{"two-stage without fine codes", twoStage, StoreOptions{SkipFine: true}},
+		{"compact 4-bit", trainedCodec(t, m, evs, LayoutCompact, 4), StoreOptions{}},
+		{"compact 8-bit", trainedCodec(t, m, evs, LayoutCompact, 8), StoreOptions{}},
+		{"parts 4-bit", trainedCodec(t, m, evs, LayoutParts, 4), StoreOptions{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, tc.c, tc.opts, testEvents(t, 8, 150, 100))
+			code := make([]byte, tc.c.CodesPerEvent())
+			want, got := make([]float32, testDim), make([]float32, testDim)
+			for _, from := range []Vectors{FromCodes, FromCoarse} {
+				for j := range s.Len() {
+					require.NoError(t, s.Codes(code, j))
+					require.NoError(t, tc.c.books.DecodeEvent(want, code, tc.c.decode))
+					if from == FromCodes && s.HasFine() {
+						fm := tc.c.FineBytes()
+						require.NoError(t, tc.c.fine.AddDecoded(want, s.fine[j*fm:(j+1)*fm], 1))
+					}
+					require.NoError(t, s.Vector(got, j, from))
+					require.Equal(t, float32Bits(want), float32Bits(got), "event %d from %d", j, from)
+				}
+				assert.Zero(t, testing.AllocsPerRun(10, func() { _ = s.Vector(got, 37, from) }))
+			}
+		})
+	}
+}
+
+func float32Bits(v []float32) []uint32 {
+	b := make([]uint32, len(v))
+	for i, x := range v {
+		b[i] = math.Float32bits(x)
+	}
+	return b
+}
