@@ -69,12 +69,23 @@ func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends [
 	if n == 0 {
 		return nil
 	}
-	width := len(s.act[0])
 	b := &s.batch
-	b.grow(n, d, hn, width)
+	b.grow(n, d, hn, s.width)
 	m.foldQueriesBatch(b.eq, b, n, m.Params.ESUQ, m.Params.ESUK, targets)
-	s.attendSpans(b, h, n, ends)
+	start := 0
+	for i, e := range ends {
+		s.attend(b, i, n, h.vecs[start*d:int(e)*d], int(e)-start)
+		start = int(e)
+	}
 	s.projectHeads(b, n)
+	s.mlpInputs(b, n, targets)
+	s.mlpBatch(dst, b, n)
+	return nil
+}
+
+// mlpInputs writes the MLP input [o, t, o⊙t] of each of the n targets to b.x.
+func (s *Scorer) mlpInputs(b *batch, n int, targets []float32) {
+	d := s.m.cfg.Dim
 	for i := range n {
 		x := b.x[i*3*d : (i+1)*3*d]
 		o, t := b.o[i*d:(i+1)*d], targets[i*d:(i+1)*d]
@@ -82,8 +93,6 @@ func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends [
 		copy(x[d:2*d], t)
 		kernels.Mul(x[2*d:], o, t)
 	}
-	s.mlpBatch(dst, b, n)
-	return nil
 }
 
 // GSUQueries writes the folded GSU queries of the targets, the rows of targets (n×d), to dst
@@ -102,7 +111,7 @@ func (s *Scorer) GSUQueries(dst, targets []float32) error {
 	if n == 0 {
 		return nil
 	}
-	s.batch.grow(n, d, hn, len(s.act[0]))
+	s.batch.grow(n, d, hn, s.width)
 	m.foldQueriesBatch(dst, &s.batch, n, m.Params.GSUQ, m.Params.GSUK, targets)
 	return nil
 }
@@ -128,33 +137,27 @@ func (m *Model) foldQueriesBatch(dst []float32, b *batch, n int, wq, wk, targets
 	}
 }
 
-// attendSpans writes each head's attention-weighted mean of each target's span to b.means
-// (head-major, zero for an empty span).
-func (s *Scorer) attendSpans(b *batch, h *History, n int, ends []int32) {
+// attend writes each head's attention-weighted mean of target i's k events, the rows of the
+// k×d matrix rows, to b.means (head-major over n targets; zero when k is 0).
+func (s *Scorer) attend(b *batch, i, n int, rows []float32, k int) {
 	d, hn := s.m.cfg.Dim, s.m.cfg.Heads
-	start := 0
-	for i, e := range ends {
-		rows := h.vecs[start*d : int(e)*d]
-		k := int(e) - start
-		start = int(e)
-		if k == 0 {
-			for hd := range hn {
-				clear(b.means[(hd*n+i)*d : (hd*n+i+1)*d])
-			}
-			continue
-		}
-		if len(s.probs) < hn*k {
-			s.probs = make([]float32, hn*k)
-		}
-		probs := s.probs[:hn*k]
-		kernels.MatMulT(probs, b.eq[i*hn*d:(i+1)*hn*d], rows, hn, k, d)
+	if k == 0 {
 		for hd := range hn {
-			kernels.Softmax(probs[hd*k : (hd+1)*k])
+			clear(b.means[(hd*n+i)*d : (hd*n+i+1)*d])
 		}
-		kernels.MatMul(s.means, probs, rows, hn, d, k)
-		for hd := range hn {
-			copy(b.means[(hd*n+i)*d:(hd*n+i+1)*d], s.means[hd*d:(hd+1)*d])
-		}
+		return
+	}
+	if len(s.probs) < hn*k {
+		s.probs = make([]float32, hn*k)
+	}
+	probs := s.probs[:hn*k]
+	kernels.MatMulT(probs, b.eq[i*hn*d:(i+1)*hn*d], rows, hn, k, d)
+	for hd := range hn {
+		kernels.Softmax(probs[hd*k : (hd+1)*k])
+	}
+	kernels.MatMul(s.means, probs, rows, hn, d, k)
+	for hd := range hn {
+		copy(b.means[(hd*n+i)*d:(hd*n+i+1)*d], s.means[hd*d:(hd+1)*d])
 	}
 }
 

@@ -51,17 +51,14 @@ type Scorer struct {
 	enc    *Encoder
 	target []float32 // d
 	gq     []float32 // Heads×d folded GSU queries
-	eq     []float32 // Heads×d folded ESU queries
 	scores []float32 // Heads×gsuBlock retrieval scores of a block of events
 	heaps  []TopK
 	kept   []int32
 	rows   []float32 // the selected events' vectors, gathered when not contiguous in the history
 	probs  []float32 // Heads×n attention logits, then weights, of the n selected events
-	means  []float32 // Heads×d, each head's attention-weighted mean of the selected events
-	heads  []float32 // d, concatenated head outputs
-	x      []float32 // 3d, MLP input [o, t, o⊙t]
-	act    [2][]float32
-	batch  batch // buffers of ScoreSpans
+	means  []float32 // Heads×d, each head's attention-weighted mean of one target's events
+	width  int       // widest MLP layer
+	batch  batch     // buffers of the ESU and MLP, for up to batch.n targets at once
 }
 
 // NewScorer returns a Scorer for m.
@@ -77,17 +74,15 @@ func NewScorer(m *Model) *Scorer {
 		enc:    NewEncoder(m),
 		target: make([]float32, d),
 		gq:     make([]float32, hn*d),
-		eq:     make([]float32, hn*d),
 		scores: make([]float32, hn*gsuBlock),
 		heaps:  make([]TopK, hn),
 		kept:   make([]int32, 0, hn*k),
 		rows:   make([]float32, hn*k*d),
 		probs:  make([]float32, hn*hn*k),
 		means:  make([]float32, hn*d),
-		heads:  make([]float32, d),
-		x:      make([]float32, 3*d),
-		act:    [2][]float32{make([]float32, width), make([]float32, width)},
+		width:  width,
 	}
+	s.batch.grow(1, d, hn, width)
 	scores, idx := make([]float32, hn*k), make([]int32, hn*k)
 	for h := range s.heaps {
 		s.heaps[h] = TopK{score: scores[h*k : (h+1)*k], idx: idx[h*k : (h+1)*k]}
@@ -216,49 +211,17 @@ func (s *Scorer) gsu(h *History, t []float32) {
 	s.kept = slices.Compact(s.kept)
 }
 
-// esu runs the ESU and the MLP for target t over rows, the n×d matrix of the selected events:
-// all heads' logits q̃_h·s_j in one matrix product, a softmax per head, all heads' weighted
-// means Σ_j p_hj s_j in another, then o_h = W_V^h of each mean.
+// esu runs the ESU and the MLP for target t over rows, the n×d matrix of the selected events,
+// as ScoreSpans does for a batch of one.
 func (s *Scorer) esu(rows []float32, n int, t []float32) float32 {
-	m, d, hn := s.m, s.m.cfg.Dim, s.m.cfg.Heads
-	dh := d / hn
-	clear(s.heads)
-	if n > 0 {
-		m.foldQueries(s.eq, m.Params.ESUQ, m.Params.ESUK, t)
-		if len(s.probs) < hn*n {
-			s.probs = make([]float32, hn*n)
-		}
-		probs := s.probs[:hn*n]
-		kernels.MatMulT(probs, s.eq, rows, hn, n, d)
-		for hd := range hn {
-			kernels.Softmax(probs[hd*n : (hd+1)*n])
-		}
-		kernels.MatMul(s.means, probs, rows, hn, d, n)
-		for hd := range hn {
-			kernels.MatVec(s.heads[hd*dh:(hd+1)*dh], m.Params.ESUV[hd*dh*d:(hd+1)*dh*d], s.means[hd*d:(hd+1)*d])
-		}
-	}
-	o := s.x[:d]
-	kernels.MatVec(o, m.Params.ESUO, s.heads)
-	copy(s.x[d:2*d], t)
-	kernels.Mul(s.x[2*d:], o, t)
-	return s.mlp()
-}
-
-func (s *Scorer) mlp() float32 {
-	p := &s.m.Params
-	in := s.x
-	last := len(p.MLPW) - 1
-	for l, b := range p.MLPB {
-		out := s.act[l%2][:len(b)]
-		kernels.MatVec(out, p.MLPW[l], in)
-		kernels.Add(out, out, b)
-		if l < last {
-			kernels.ReLU(out)
-		}
-		in = out
-	}
-	return in[0]
+	b := &s.batch
+	s.m.foldQueriesBatch(b.eq, b, 1, s.m.Params.ESUQ, s.m.Params.ESUK, t)
+	s.attend(b, 0, 1, rows, n)
+	s.projectHeads(b, 1)
+	s.mlpInputs(b, 1, t)
+	var logit [1]float32
+	s.mlpBatch(logit[:], b, 1)
+	return logit[0]
 }
 
 // TopK keeps the k best (score, index) pairs offered, as a min-heap on (score, index): offered

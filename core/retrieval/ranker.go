@@ -446,12 +446,7 @@ func (r *Ranker) decoded(s *Store, j int32, from Vectors) []float32 {
 		return r.rows[(k-1)*d : k*d]
 	}
 	k := len(r.rows) / d
-	if len(r.rows)+d > cap(r.rows) {
-		grown := make([]float32, len(r.rows), 2*cap(r.rows)+r.topK*d)
-		copy(grown, r.rows)
-		r.rows = grown
-	}
-	r.rows = r.rows[:len(r.rows)+d]
+	r.rows = slices.Grow(r.rows, d)[:len(r.rows)+d]
 	row := r.rows[k*d : (k+1)*d]
 	s.vector(row, int(j), from, r.code)
 	r.slot[j] = int32(k + 1)
