@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seminar-ranker/seminar/host"
 	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/core/parity"
+	"github.com/seminar-ranker/seminar/host"
 )
 
 // TestEmbeddedModules fails when the embedded modules are stale: run ./build.sh module.
