@@ -16,6 +16,7 @@ import (
 	"github.com/seminar-ranker/seminar/core/data/convert"
 	"github.com/seminar-ranker/seminar/core/data/datafile"
 	"github.com/seminar-ranker/seminar/core/data/synth"
+	"github.com/seminar-ranker/seminar/host/report"
 	"github.com/spf13/cobra"
 )
 
@@ -136,7 +137,7 @@ func printStats(w io.Writer, s data.Stats) error {
 		{"  search", strconv.Itoa(s.Search), percent(s.Search, s.Events)},
 		{"  browse", strconv.Itoa(s.Browse), percent(s.Browse, s.Events)},
 	}
-	writeTable(&b, rows)
+	report.WriteTable(&b, rows)
 	if s.Note != "" {
 		b.WriteString("\n")
 		for _, line := range wrap(s.Note, 96) {
@@ -149,42 +150,17 @@ func printStats(w io.Writer, s data.Stats) error {
 		rows = append(rows, []string{c.Modality, strconv.Itoa(c.Items), strconv.FormatFloat(100*c.Fraction, 'f', 1, 64) + "%"})
 	}
 	b.WriteString("\n")
-	writeTable(&b, rows)
+	report.WriteTable(&b, rows)
 
 	l := s.Length
 	b.WriteString("\n")
-	writeTable(&b, [][]string{
+	report.WriteTable(&b, [][]string{
 		{"events per user", "min", "p50", "p90", "p99", "max", "mean"},
 		{"", strconv.Itoa(l.Min), strconv.Itoa(l.P50), strconv.Itoa(l.P90), strconv.Itoa(l.P99), strconv.Itoa(l.Max),
 			strconv.FormatFloat(l.Mean, 'f', 1, 64)},
 	})
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// writeTable aligns rows in columns: the first left-aligned, the others (numbers) right-aligned.
-func writeTable(b *strings.Builder, rows [][]string) {
-	var widths []int
-	for _, row := range rows {
-		for c, cell := range row {
-			if c == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[c] = max(widths[c], utf8.RuneCountInString(cell))
-		}
-	}
-	for _, row := range rows {
-		var line strings.Builder
-		for c, cell := range row {
-			pad := strings.Repeat(" ", widths[c]-utf8.RuneCountInString(cell))
-			if c == 0 {
-				line.WriteString(cell + pad)
-			} else {
-				line.WriteString("  " + pad + cell)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-	}
 }
 
 // wrap splits text into lines of at most width runes, at spaces.
@@ -299,16 +275,6 @@ func writeDataset(w io.Writer, path string, d *data.Dataset) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "wrote %s (%s) in %s\n", path, byteSize(info.Size()), took.Round(time.Millisecond))
+	fmt.Fprintf(w, "wrote %s (%s) in %s\n", path, report.ByteSize(info.Size()), took.Round(time.Millisecond))
 	return nil
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " B"
 }

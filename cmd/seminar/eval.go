@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 	"github.com/seminar-ranker/seminar/core/train"
@@ -59,10 +60,10 @@ func newEvalCmd() *cobra.Command {
 				return err
 			}
 			tr := &suite.Trained{Model: m, Items: items, Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy}}
-			bars := newBars(cmd.ErrOrStderr(), quiet)
-			rep, err := tr.Evaluate(cmd.Context(), cases, cands, workers, bars.update,
+			bars := progress.New(cmd.ErrOrStderr(), quiet)
+			rep, err := tr.Evaluate(cmd.Context(), cases, cands, workers, bars.Update,
 				fmt.Sprintf("%s %s on %s", meta.Model, split, meta.Dataset))
-			bars.finish()
+			bars.Finish()
 			if err != nil {
 				return err
 			}

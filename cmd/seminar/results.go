@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 )
 
@@ -55,11 +56,11 @@ func newResultsCmd() *cobra.Command {
 			for _, s := range seeds {
 				plan.Seeds = append(plan.Seeds, uint64(s))
 			}
-			bars := newBars(cmd.ErrOrStderr(), quiet)
-			plan.Progress = bars.update
+			bars := progress.New(cmd.ErrOrStderr(), quiet)
+			plan.Progress = bars.Update
 			start := time.Now()
 			res, err := suite.Run(cmd.Context(), plan)
-			bars.finish()
+			bars.Finish()
 			if err != nil {
 				return err
 			}

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 	"github.com/seminar-ranker/seminar/core/model"
 	"github.com/seminar-ranker/seminar/core/train"
@@ -89,15 +87,15 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		return err
 	}
 	f.override(spec)
-	bars := newBars(cmd.ErrOrStderr(), f.quiet)
-	defer bars.finish()
+	bars := progress.New(cmd.ErrOrStderr(), f.quiet)
+	defer bars.Finish()
 	ctx := cmd.Context()
 	start := time.Now()
 	var m *model.Model
 	var meta train.Meta
 	if f.method == "psu" {
 		var rep train.Report
-		if m, rep, err = suite.PretrainPSU(ctx, spec, f.seed, bars.update); err != nil {
+		if m, rep, err = suite.PretrainPSU(ctx, spec, f.seed, bars.Update); err != nil {
 			return err
 		}
 		meta = train.Meta{Kind: train.KindPSU, Model: "psu", Dataset: spec.Key, Seed: f.seed, Report: rep}
@@ -120,7 +118,7 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 		if err != nil {
 			return err
 		}
-		tr, err := suite.TrainMethod(ctx, spec, method, f.seed, psu, valid, f.evalWorkers, bars.update)
+		tr, err := suite.TrainMethod(ctx, spec, method, f.seed, psu, valid, f.evalWorkers, bars.Update)
 		if err != nil {
 			return err
 		}
@@ -132,7 +130,7 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err := writeCheckpoint(f.out, m, meta); err != nil {
 		return err
 	}
-	bars.finish()
+	bars.Finish()
 	out := cmd.OutOrStdout()
 	if f.asJSON {
 		return json.NewEncoder(out).Encode(meta)
@@ -244,57 +242,4 @@ func writeCheckpoint(path string, m *model.Model, meta train.Meta) error {
 		return err
 	}
 	return os.WriteFile(path, buf.Bytes(), 0o644)
-}
-
-// bars shows one progress bar per stage of a run (rate, ETA and the running loss), on w.
-type bars struct {
-	mu    sync.Mutex
-	w     io.Writer
-	quiet bool
-	stage string
-	bar   *progressbar.ProgressBar
-}
-
-func newBars(w io.Writer, quiet bool) *bars { return &bars{w: w, quiet: quiet} }
-
-func (b *bars) update(p suite.Progress) {
-	if b.quiet {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if p.Stage != b.stage || b.bar == nil {
-		b.finishLocked()
-		b.stage = p.Stage
-		b.bar = progressbar.NewOptions(p.Total,
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(p.Stage),
-			progressbar.OptionSetItsString(p.Unit),
-			progressbar.OptionShowIts(),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetElapsedTime(true),
-			progressbar.OptionSetWidth(24),
-			progressbar.OptionThrottle(200*time.Millisecond),
-			progressbar.OptionShowElapsedTimeOnFinish(),
-		)
-	}
-	if p.Loss != 0 {
-		b.bar.Describe(fmt.Sprintf("%s loss %.4f", p.Stage, p.Loss))
-	}
-	_ = b.bar.Set(p.Done)
-}
-
-func (b *bars) finish() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.finishLocked()
-}
-
-func (b *bars) finishLocked() {
-	if b.bar != nil {
-		_ = b.bar.Finish()
-		fmt.Fprintln(b.w)
-		b.bar = nil
-	}
 }

@@ -1,9 +1,8 @@
-package main
+package study
 
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -41,48 +40,23 @@ func TestTopOverlap(t *testing.T) {
 	}
 }
 
-func TestEqualSums(t *testing.T) {
-	out := make([]byte, 6)
-	for i, v := range []uint16{1, 300, 65535} {
-		binary.LittleEndian.PutUint16(out[2*i:], v)
-	}
-	assert.True(t, equalSums(out, []uint16{1, 300, 65535}))
-	assert.False(t, equalSums(out, []uint16{1, 300, 65534}))
-	assert.False(t, equalSums(out[:4], []uint16{1, 300, 65535}))
-}
-
-func TestTimeInterleaved(t *testing.T) {
-	calls := []int{0, 0}
-	took, err := timeInterleaved([]func() error{
-		func() error { calls[0]++; return nil },
-		func() error { calls[1]++; return nil },
-	})
-	require.NoError(t, err)
-	assert.Len(t, took, 2)
-	assert.Positive(t, calls[0])
-	assert.Positive(t, calls[1])
-	boom := errors.New("boom")
-	_, err = timeInterleaved([]func() error{func() error { return boom }})
-	require.ErrorIs(t, err, boom)
-}
-
 func TestReplaceMarkdownRegion(t *testing.T) {
-	doc := "# Title\n\nprose\n" + markdownBegin + "\nold\nresults\n" + markdownEnd + "\nmore prose\n"
+	doc := "# Title\n\nprose\n" + MarkdownBegin + "\nold\nresults\n" + MarkdownEnd + "\nmore prose\n"
 	tests := []struct {
 		name, doc, content, want, err string
 	}{
 		{name: "replaced", doc: doc, content: "new\n",
-			want: "# Title\n\nprose\n" + markdownBegin + "\nnew\n" + markdownEnd + "\nmore prose\n"},
+			want: "# Title\n\nprose\n" + MarkdownBegin + "\nnew\n" + MarkdownEnd + "\nmore prose\n"},
 		{name: "newline added", doc: doc, content: "new",
-			want: "# Title\n\nprose\n" + markdownBegin + "\nnew\n" + markdownEnd + "\nmore prose\n"},
-		{name: "empty region", doc: markdownBegin + "\n" + markdownEnd, content: "x\n",
-			want: markdownBegin + "\nx\n" + markdownEnd},
-		{name: "no begin", doc: "a\n" + markdownEnd + "\n", content: "x", err: "no region"},
-		{name: "no end", doc: markdownBegin + "\nold\n", content: "x", err: "no region"},
-		{name: "end first", doc: markdownEnd + "\n" + markdownBegin + "\n", content: "x", err: "no region"},
-		{name: "two begins", doc: markdownBegin + "\n" + markdownBegin + "\n" + markdownEnd + "\n", content: "x",
+			want: "# Title\n\nprose\n" + MarkdownBegin + "\nnew\n" + MarkdownEnd + "\nmore prose\n"},
+		{name: "empty region", doc: MarkdownBegin + "\n" + MarkdownEnd, content: "x\n",
+			want: MarkdownBegin + "\nx\n" + MarkdownEnd},
+		{name: "no begin", doc: "a\n" + MarkdownEnd + "\n", content: "x", err: "no region"},
+		{name: "no end", doc: MarkdownBegin + "\nold\n", content: "x", err: "no region"},
+		{name: "end first", doc: MarkdownEnd + "\n" + MarkdownBegin + "\n", content: "x", err: "no region"},
+		{name: "two begins", doc: MarkdownBegin + "\n" + MarkdownBegin + "\n" + MarkdownEnd + "\n", content: "x",
 			err: "twice"},
-		{name: "marker inside a line", doc: "see " + markdownBegin + "\n" + markdownEnd + "\n", content: "x",
+		{name: "marker inside a line", doc: "see " + MarkdownBegin + "\n" + MarkdownEnd + "\n", content: "x",
 			err: "no region"},
 	}
 	for _, tt := range tests {
@@ -100,24 +74,24 @@ func TestReplaceMarkdownRegion(t *testing.T) {
 
 func TestWriteMarkdownRegion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pq.md")
-	require.NoError(t, os.WriteFile(path, []byte("intro\n"+markdownBegin+"\nold\n"+markdownEnd+"\n"), 0o644))
-	rep := &studyReport{Command: "seminar study --random", Seconds: 12, Machine: studyMachine{GoVersion: "go1.27.3"}}
-	require.NoError(t, writeMarkdownRegion(path, rep.markdown()))
+	require.NoError(t, os.WriteFile(path, []byte("intro\n"+MarkdownBegin+"\nold\n"+MarkdownEnd+"\n"), 0o644))
+	rep := &Report{Command: "seminar study --random", Seconds: 12, Machine: Machine{GoVersion: "go1.27.3"}}
+	require.NoError(t, WriteMarkdownRegion(path, rep.Markdown()))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	doc := string(b)
-	assert.True(t, strings.HasPrefix(doc, "intro\n"+markdownBegin+"\nWritten by `seminar study --random`"), doc)
+	assert.True(t, strings.HasPrefix(doc, "intro\n"+MarkdownBegin+"\nWritten by `seminar study --random`"), doc)
 	assert.Contains(t, doc, "```text\n## Setup")
-	assert.True(t, strings.HasSuffix(doc, "study took 12 s\n```\n"+markdownEnd+"\n"), doc)
+	assert.True(t, strings.HasSuffix(doc, "study took 12 s\n```\n"+MarkdownEnd+"\n"), doc)
 	assert.NotContains(t, doc, "old")
 
-	require.Error(t, writeMarkdownRegion(filepath.Join(t.TempDir(), "missing.md"), "x"))
+	require.Error(t, WriteMarkdownRegion(filepath.Join(t.TempDir(), "missing.md"), "x"))
 }
 
 func TestJudgeRecallByModel(t *testing.T) {
 	const twoStage = "two-stage: 4-bit scan + refine from fine codes, R=400 (default)"
 	merged := "merged heads: top K of Σ_h a_h(j)"
-	rep := &studyReport{Recall: []recallRow{
+	rep := &Report{Recall: []RecallRow{
 		{Dataset: "generated, L=10000", Model: kindTrained, Definition: merged, Variant: twoStage, K: 100, Recall: 0.97},
 		{Dataset: "generated, L=10000", Model: kindRandom, Definition: merged, Variant: twoStage, K: 100, Recall: 0.84},
 		{Dataset: "generated, L=10000", Model: kindRandom, Definition: merged, Variant: twoStage, K: 50, Recall: 0.99},
@@ -163,7 +137,7 @@ func TestStudyModels(t *testing.T) {
 	cfg := model.DefaultConfig()
 	cfg.Dim, cfg.Heads, cfg.TopK, cfg.IDBuckets, cfg.TokenBuckets, cfg.AttrBuckets = 8, 2, 8, 64, 64, 16
 
-	models, err := studyModels(ctx, studyFlags{random: true}, "", cfg, quickSynthSpec, log)
+	models, err := studyModels(ctx, Options{Random: true}, "", cfg, quickSynthSpec, log)
 	require.NoError(t, err)
 	require.Len(t, models, 1, "without a model file only the random model")
 	assert.Equal(t, kindRandom, models[0].kind)
@@ -171,15 +145,15 @@ func TestStudyModels(t *testing.T) {
 
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing.model")
-	_, err = studyModels(ctx, studyFlags{}, missing, cfg, quickSynthSpec, log)
+	_, err = studyModels(ctx, Options{}, missing, cfg, quickSynthSpec, log)
 	require.ErrorIs(t, err, os.ErrNotExist, "without --train a missing file is an error")
-	_, err = studyModels(ctx, studyFlags{train: true}, missing, cfg, func() (*suite.Spec, error) {
+	_, err = studyModels(ctx, Options{Train: true}, missing, cfg, func() (*suite.Spec, error) {
 		return nil, errors.New("no data")
 	}, log)
 	require.ErrorContains(t, err, "no data")
 
 	path := filepath.Join(dir, "sub", "trained.model")
-	models, err = studyModels(ctx, studyFlags{train: true, random: true, quiet: true}, path, cfg, quickSynthSpec, log)
+	models, err = studyModels(ctx, Options{Train: true, Random: true}, path, cfg, quickSynthSpec, log)
 	require.NoError(t, err)
 	require.Len(t, models, 2)
 	assert.Equal(t, kindTrained, models[0].kind)
@@ -194,7 +168,7 @@ func TestStudyModels(t *testing.T) {
 	// A file that exists is read, not trained again.
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
-	models, err = studyModels(ctx, studyFlags{train: true}, path, cfg, func() (*suite.Spec, error) {
+	models, err = studyModels(ctx, Options{Train: true}, path, cfg, func() (*suite.Spec, error) {
 		return nil, errors.New("trained again")
 	}, log)
 	require.NoError(t, err)
