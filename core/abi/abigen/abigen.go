@@ -32,8 +32,8 @@ type Field struct {
 	Key      string // the wire key
 	Type     ast.Expr
 	Doc      string
-	Required bool // must be present in a request
-	Omit     bool // left out when zero
+	Required bool   // must be present in a request
+	Omit     bool   // left out when zero
 	Inline   string // for an embedded message, its name: its fields are this message's
 }
 
