@@ -7,8 +7,13 @@ const encoder = hasCodec ? new TextEncoder() : null;
 const decoder = hasCodec ? new TextDecoder('utf-8', { fatal: true }) : null;
 
 /** utf8Encode returns the UTF-8 bytes of s (lone surrogates become U+FFFD, as TextEncoder does). */
-export function utf8Encode(s) {
-  if (encoder) return encoder.encode(s);
+export const utf8Encode = encoder ? (s) => encoder.encode(s) : encodeJS;
+
+/** utf8Decode returns the string of UTF-8 bytes b; it throws a TypeError on invalid UTF-8. */
+export const utf8Decode = decoder ? (b) => decoder.decode(b) : decodeJS;
+
+/** encodeJS is utf8Encode without TextEncoder. */
+export function encodeJS(s) {
   const out = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
@@ -25,9 +30,8 @@ export function utf8Encode(s) {
   return Uint8Array.from(out);
 }
 
-/** utf8Decode returns the string of UTF-8 bytes b; it throws a TypeError on invalid UTF-8. */
-export function utf8Decode(b) {
-  if (decoder) return decoder.decode(b);
+/** decodeJS is utf8Decode without TextDecoder. */
+export function decodeJS(b) {
   let s = '';
   for (let i = 0; i < b.length;) {
     const c = b[i];
