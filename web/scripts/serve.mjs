@@ -15,7 +15,7 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml',
   '.png': 'image/png', '.seminar': 'application/octet-stream', '.model': 'application/octet-stream',
 };
-const PUBLIC = ['/web/src/', '/web/demo/', '/web/test/browser/pages/', '/bin/', '/testdata/'];
+const PUBLIC = ['/web/src/', '/web/demo/', '/web/test/browser/pages/', '/bin/', '/testdata/', '/out/web-bench/'];
 
 /** demoModel is the model the demo ranks with: one trained on MovieLens by `make web-demo`, else the tiny test model. */
 export function demoModel() {
@@ -53,8 +53,10 @@ export async function serve({ port = 0 } = {}) {
       }
       if (p === '/api/search') { json(res, cat().search(url.searchParams.get('q') ?? '', Number(url.searchParams.get('n')) || 30)); return; }
       if (p === '/api/history') { json(res, cat().history(Number(url.searchParams.get('user')))); return; }
-      const local = path.join(root, p.endsWith('/') ? `${p}index.html` : p);
-      if (PUBLIC.some((pre) => p.startsWith(pre)) && local.startsWith(root + path.sep) && existsSync(local) && statSync(local).isFile()) {
+      // The bench's inputs (web/scripts/bench.mjs writes them to out/web-bench).
+      const mapped = p.startsWith('/out-bench/') ? `/out/web-bench/${p.slice('/out-bench/'.length)}` : p;
+      const local = path.join(root, mapped.endsWith('/') ? `${mapped}index.html` : mapped);
+      if (PUBLIC.some((pre) => mapped.startsWith(pre)) && local.startsWith(root + path.sep) && existsSync(local) && statSync(local).isFile()) {
         file(res, local);
         return;
       }
