@@ -56,7 +56,7 @@ function render() {
   const t = reply.timings;
   $('metrics').hidden = false;
   $('m-total').textContent = us(t.total_us);
-  $('m-breakdown').textContent = [t.lut_us, t.scan_us, t.topk_us, t.esu_us].map((v) => Math.round(v)).join(' · ') + ' µs';
+  $('m-breakdown').textContent = `${[t.lut_us, t.scan_us, t.topk_us, t.esu_us].map((v) => (v / 1000).toFixed(1)).join(' · ')} ms`;
   $('m-candidates').textContent = `${server.length} × ${fmt.format(ranker.events)}`;
 }
 
@@ -70,7 +70,16 @@ async function search(query) {
     return;
   }
   const t0 = performance.now();
-  const reply = await ranker.rank({ query, candidates: server.map((c) => c.item) });
+  let reply;
+  try {
+    reply = await ranker.rank({ query, candidates: server.map((c) => c.item) });
+  } catch (e) {
+    // Keep the page useful: the server's order stands, and the reason is shown.
+    $('server').replaceChildren(...server.map((c, i) => row(i + 1, c, [`${fmt.format(c.popularity)} ratings`])));
+    $('reranked').replaceChildren();
+    $('notice').textContent = `Reranking failed (${e.code}): ${e.message}`;
+    return;
+  }
   $('m-roundtrip').textContent = us((performance.now() - t0) * 1000);
   current = { query, server, reply };
   $('notice').textContent = '';
