@@ -18,7 +18,7 @@ const setup = `
     window.fx ??= await (await fetch('/testdata/parity/cases.json')).json();
     return Ranker.create({ model: '/testdata/parity/' + model, modules: { simd: '/bin/seminar.wasm', scalar: '/bin/seminar-scalar.wasm' }, store });
   };
-  window.request = () => { const c = fx.cases.find((c) => c.model === 'model-4bit.seminar'); return { query: c.query, candidates: c.candidates }; };
+  window.request = () => { const c = fx.cases.find((c) => c.model === 'model-4bit.seminar' && !c.request.options?.exact); return c.request; };
 `;
 
 async function reload() {
