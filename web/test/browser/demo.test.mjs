@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { missing, open, outDir } from './harness.mjs';
 
-const skip = missing();
+const skip = missing() || false;
 let b;
 before(async () => { if (!skip) b = await open(); });
 after(async () => { await b?.close(); });

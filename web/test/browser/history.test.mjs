@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { missing, open } from './harness.mjs';
 
-const skip = missing();
+const skip = missing() || false;
 let b;
 before(async () => { if (!skip) b = await open(); });
 after(async () => { await b?.close(); });

@@ -3,9 +3,10 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open } from './harness.mjs';
+import { existsSync } from 'node:fs';
+import { executablePath, open } from './harness.mjs';
 
-const skip = (await import('node:fs')).existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? false : 'no Chromium';
+const skip = existsSync(executablePath) ? false : `no Chromium at ${executablePath}`;
 let b;
 before(async () => { if (!skip) b = await open(); });
 after(async () => { await b?.close(); });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { missing, open, root } from './harness.mjs';
 
-const skip = missing();
+const skip = missing() || false;
 const fixture = JSON.parse(readFileSync(path.join(root, 'testdata/parity/cases.json'), 'utf8'));
 let b;
 before(async () => { if (!skip) b = await open(); });
@@ -18,9 +18,9 @@ after(async () => { await b?.close(); });
 async function runCases({ forceScalar, worker }) {
   const { Ranker } = await import('/web/src/index.js');
   const fx = await (await fetch('/testdata/parity/cases.json')).json();
-  const out = { replies: [], simd: [], inWorker: [] };
+  const out = { replies: new Array(fx.cases.length), simd: [], inWorker: [] };
   const byModel = new Map();
-  for (const c of fx.cases) byModel.set(c.model, [...(byModel.get(c.model) ?? []), c]);
+  fx.cases.forEach((c, i) => byModel.set(c.model, [...(byModel.get(c.model) ?? []), i]));
   for (const [model, cases] of byModel) {
     const ranker = await Ranker.create({
       model: `/testdata/parity/${model}`,
@@ -30,8 +30,9 @@ async function runCases({ forceScalar, worker }) {
     out.simd.push(ranker.simd);
     out.inWorker.push(ranker.inWorker);
     await ranker.replace(fx.events, fx.store ?? { exact: true });
-    for (const c of cases) {
-      out.replies.push(await ranker.rank(c.request ?? { query: c.query, candidates: c.candidates, options: c.options }));
+    for (const i of cases) {
+      const c = fx.cases[i];
+      out.replies[i] = await ranker.rank(c.request ?? { query: c.query, candidates: c.candidates, options: c.options });
     }
     await ranker.close();
   }
