@@ -17,6 +17,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/host"
 )
 
@@ -42,7 +43,7 @@ func run(modelPath, modules, dir string, reps int) error {
 	if err != nil {
 		return err
 	}
-	var req host.RankRequest
+	var req abi.RankRequest
 	if err := readMsgpack(filepath.Join(dir, "request.msgpack"), &req); err != nil {
 		return err
 	}
@@ -52,9 +53,9 @@ func run(modelPath, modules, dir string, reps int) error {
 	}
 	defer rt.Close(ctx)
 	rankers := map[int]*host.Ranker{}
-	var info host.ModelInfo
+	var info abi.ModelInfo
 	for _, name := range []string{"10000", "100000"} {
-		var events []host.Event
+		var events []abi.Event
 		if err := readMsgpack(filepath.Join(dir, "events-"+name+".msgpack"), &events); err != nil {
 			return err
 		}
@@ -66,7 +67,7 @@ func run(modelPath, modules, dir string, reps int) error {
 		if info, err = r.LoadModel(ctx, file); err != nil {
 			return err
 		}
-		if _, err := r.LoadEvents(ctx, events, host.StoreOptions{}); err != nil {
+		if _, err := r.LoadEvents(ctx, events, abi.StoreOptions{}); err != nil {
 			return err
 		}
 		rankers[len(events)] = r
@@ -82,18 +83,20 @@ func run(modelPath, modules, dir string, reps int) error {
 			return fmt.Errorf("no history of length %q", in.Text())
 		}
 		inside, wall := make([]float64, 0, reps), make([]float64, 0, reps)
-		for i := range reps + 3 {
+		var order []int32
+		for i := range reps + 1 {
 			t := time.Now()
-			reply, err := rankers[l].Rank(ctx, req)
+			reply, err := rankers[l].Rank(ctx, &req)
 			if err != nil {
 				return err
 			}
-			if i >= 3 {
+			order = reply.Order
+			if i >= 1 {
 				wall = append(wall, float64(time.Since(t).Nanoseconds())/1e3)
 				inside = append(inside, reply.Timings.Total)
 			}
 		}
-		if err := out.Encode(map[string]any{"inside": inside, "wall": wall}); err != nil {
+		if err := out.Encode(map[string]any{"inside": inside, "wall": wall, "order": order}); err != nil {
 			return err
 		}
 	}
