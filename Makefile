@@ -30,7 +30,8 @@ test-wasm: $(WAZERO)
 	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
 		go test -count=1 -exec "$(WASMEXEC)" ./core/... ./wasm/...
 
-# The modules in bin/ run by a second embedder, Node's WASI, against the parity fixtures.
+# The modules in bin/ run by Node's WASI and by the web package's own core against the parity
+# fixtures, with the package's unit tests.
 test-node: build
 	node --test web/test/*.test.mjs
 
