@@ -112,7 +112,7 @@ export interface RankRequest {
 /** RankReply is the answer to a RankRequest. */
 export interface RankReply {
   /** Order holds the candidate indices, best first (ties: the lower index first). */
-  order: int32[];
+  order: number[];
   /** Scores holds each candidate's logit, in request order. */
   scores: number[];
   /** Exact is set when retrieval searched the float32 vectors. */

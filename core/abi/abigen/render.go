@@ -85,7 +85,7 @@ func (s *Schema) mdName(name string) string {
 	switch name {
 	case "string":
 		return "str"
-	case "int", "int64", "uint32":
+	case "int", "int32", "int64", "uint32":
 		return "int"
 	case "bool", "float32", "float64":
 		return name
@@ -162,7 +162,7 @@ func (s *Schema) tsName(name string) string {
 	switch name {
 	case "string":
 		return "string"
-	case "int", "int64", "uint32", "float32", "float64":
+	case "int", "int32", "int64", "uint32", "float32", "float64":
 		return "number"
 	case "bool":
 		return "boolean"
