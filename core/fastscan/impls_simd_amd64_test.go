@@ -75,3 +75,27 @@ func TestAVX2ScanDoesNotAllocate(t *testing.T) {
 		require.NoError(t, ScanMulti4(luts, packed, Blocks(n), m, out))
 	}))
 }
+
+// The AVX2 threshold test must stop at the same score as the scalar one for every start,
+// threshold (0, every score, none) and tail length.
+func TestNextAbove16AVX2MatchesPortable(t *testing.T) {
+	if !SIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 33, 100, 1000} {
+		scores := make([]uint16, n)
+		for i := range scores {
+			scores[i] = uint16(r.IntN(1 << 16))
+		}
+		if n > 3 {
+			scores[n-1], scores[n/2] = 0xffff, 0
+		}
+		for _, th := range []uint32{0, 1, 0x7fff, 0x8000, 0x8001, 0xfff0, 0xffff, 0x10000} {
+			for i := 0; i <= n; i++ {
+				require.Equal(t, nextAbove16Portable(scores, i, th), nextAbove16AVX2(scores, i, th),
+					"n=%d i=%d th=%#x", n, i, th)
+			}
+		}
+	}
+}

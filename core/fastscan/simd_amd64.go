@@ -3,13 +3,14 @@
 package fastscan
 
 import (
+	"math/bits"
 	"simd/archsimd"
 	"unsafe"
 )
 
 // SIMD reports whether Scan4 and ScanMulti4 run SIMD code: on amd64, the AVX2 kernels below,
-// chosen once at start-up when the CPU has AVX2. TopK16 and QuantizeLUT's row ranges stay
-// portable on amd64.
+// chosen once at start-up when the CPU has AVX2, and TopK16's threshold test. QuantizeLUT's
+// row ranges stay portable on amd64.
 var SIMD = archsimd.X86.AVX2()
 
 func scan4(lut []uint8, packed []byte, nblocks, m int, out []uint16) {
@@ -32,6 +33,34 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 func selectFast16(_ []uint16, _ int, idx []int32, _ bool) ([]int32, bool) { return idx, false }
 
 func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangePortable(row) }
+
+func nextAbove16(scores []uint16, i int, th uint32) int {
+	if SIMD {
+		return nextAbove16AVX2(scores, i, th)
+	}
+	return nextAbove16Portable(scores, i, th)
+}
+
+// nextAbove16AVX2 is nextAbove16Portable sixteen scores per compare: once the reservoir's
+// threshold has risen, whole vectors fail it, and the scalar loop cost about six times the
+// AVX2 scan that produced the scores. key16(v) > th is v ≥ th, that is max(v, th) = v. The
+// lane mask becomes a bitmap through its bytes (VPMOVMSKB, two bits per lane):
+// Mask16x16.ToBits would need AVX-512.
+func nextAbove16AVX2(scores []uint16, i int, th uint32) int {
+	n := len(scores)
+	if th > 0xffff {
+		return n
+	}
+	t := archsimd.BroadcastUint16x16(uint16(th))
+	for ; i+16 <= n; i += 16 {
+		v := archsimd.LoadUint16x16Array((*[16]uint16)(scores[i : i+16]))
+		pass := v.Max(t).Equal(v).ToInt16x16().ToBits().ReshapeToUint8s().BitsToInt8().ToMask().ToBits()
+		if pass != 0 {
+			return i + bits.TrailingZeros32(pass)/2
+		}
+	}
+	return nextAbove16Portable(scores, i, th)
+}
 
 // How the AVX2 4-bit kernel works. One 32-byte load holds a sub-quantizer pair's codes for a
 // whole 32-event block, events 0–15 in the low 128-bit half and 16–31 in the high one.
