@@ -2,38 +2,41 @@ package host_test
 
 import (
 	"context"
-	"flag"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/seminar-ranker/seminar/core/abi"
+	"github.com/seminar-ranker/seminar/core/parity"
 	"github.com/seminar-ranker/seminar/host"
-	"github.com/seminar-ranker/seminar/host/internal/parity"
 )
 
-var update = flag.Bool("update", false, "regenerate testdata/parity from native core")
+// hostRunner runs the parity fixture through a host Ranker.
+type hostRunner struct{ r *host.Ranker }
 
-// TestGolden checks that native core, the SIMD module and the scalar module rank the parity
-// fixture's cases alike: the same order, scores within parity.Tolerance. With -update it
-// first regenerates the fixture from native core.
+func (h hostRunner) LoadModel(ctx context.Context, file []byte) error {
+	_, err := h.r.LoadModel(ctx, file)
+	return err
+}
+
+func (h hostRunner) LoadEvents(ctx context.Context, events []abi.Event, opts abi.StoreOptions) error {
+	_, err := h.r.LoadEvents(ctx, events, opts)
+	return err
+}
+
+func (h hostRunner) Rank(ctx context.Context, req *abi.RankRequest) ([]int32, []float32, error) {
+	rep, err := h.r.Rank(ctx, req)
+	return rep.Order, rep.Scores, err
+}
+
+// TestGolden checks that the SIMD and the scalar module rank the parity fixture's cases as
+// native core does (core/parity; regenerate with go test ./core/parity -update).
 func TestGolden(t *testing.T) {
 	dir, err := parity.Dir()
 	require.NoError(t, err)
-	if *update {
-		require.NoError(t, parity.Generate(dir))
-	}
 	f, models, err := parity.Load(dir)
 	require.NoError(t, err)
 	require.NotEmpty(t, f.Cases)
-
-	t.Run("native", func(t *testing.T) {
-		for i := range f.Cases {
-			c := &f.Cases[i]
-			res, err := parity.RankNative(f, c, models[c.Model])
-			require.NoError(t, err, c.Name)
-			require.NoError(t, c.Compare(res.Order, res.Scores))
-		}
-	})
 	for _, m := range []struct {
 		name string
 		mods host.Modules
@@ -49,7 +52,7 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, m.name == "simd", rt.Features().SIMD())
 			inst, err := rt.NewInstance(ctx)
 			require.NoError(t, err)
-			worst, err := parity.CheckRanker(ctx, host.NewRanker(inst), f, models)
+			worst, err := parity.Check(ctx, hostRunner{host.NewRanker(inst)}, f, models)
 			require.NoError(t, err)
 			t.Logf("largest relative score difference from native core: %.3g", worst)
 		})

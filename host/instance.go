@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
-	"unsafe"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -29,10 +27,11 @@ type export struct {
 type exports struct {
 	version, features, statusBlock export
 	alloc, free                    export
-	dotSmoke                       export
 	loadModel, loadEvents          export
-	appendEvents, rank             export
-	storeBytes, loadStore          export
+	appendEvents, truncateEvents   export
+	rank                           export
+	storeBytes, storeSegment       export
+	loadStore, appendStore         export
 }
 
 // bindExports looks up every export and checks its signature, so that a module built for
@@ -61,14 +60,16 @@ func bindExports(mod api.Module) (exports, error) {
 		statusBlock: bind("status_block", none, one),
 		alloc:       bind("alloc", one, one),
 		free:        bind("free", one, one),
-		dotSmoke:    bind("dot_smoke", two, one),
 
-		loadModel:    bind("load_model", two, one),
-		loadEvents:   bind("load_events", two, one),
-		appendEvents: bind("append_events", two, one),
-		rank:         bind("rank", two, one),
-		storeBytes:   bind("store_bytes", none, one),
-		loadStore:    bind("load_store", two, one),
+		loadModel:      bind("load_model", two, one),
+		loadEvents:     bind("load_events", two, one),
+		appendEvents:   bind("append_events", two, one),
+		truncateEvents: bind("truncate_events", one, one),
+		rank:           bind("rank", two, one),
+		storeBytes:     bind("store_bytes", none, one),
+		storeSegment:   bind("store_segment", one, one),
+		loadStore:      bind("load_store", two, one),
+		appendStore:    bind("append_store", two, one),
 	}
 	return x, errors.Join(errs...)
 }
@@ -99,17 +100,18 @@ type Instance struct {
 
 	scratch, scratchCap uint32 // the kept input buffer in the module's memory, if any
 
-	clock *callClock // under CancelAtClock, the module's monotonic clock; else nil
+	clock  *callClock // under CancelAtClock, the module's monotonic clock; else nil
+	stderr *tail      // the end of what the module wrote to stderr, for trap errors
 
 	err error // why the instance is broken, or nil
 }
 
-func newInstance(ctx context.Context, mod api.Module, clock *callClock) (*Instance, error) {
+func newInstance(ctx context.Context, mod api.Module, clock *callClock, stderr *tail) (*Instance, error) {
 	x, err := bindExports(mod)
 	if err != nil {
 		return nil, fmt.Errorf("host: module does not implement the ABI: %w", err)
 	}
-	inst := &Instance{mod: mod, mem: mod.Memory(), x: x, clock: clock}
+	inst := &Instance{mod: mod, mem: mod.Memory(), x: x, clock: clock, stderr: stderr}
 	if inst.mem == nil {
 		return nil, errors.New("host: module has no memory")
 	}
@@ -167,50 +169,6 @@ func (i *Instance) Features(ctx context.Context) (Features, error) {
 	return Features(api.DecodeU32(r)), err
 }
 
-// DotSmoke returns Σ x[k]² computed by the module's kernels: a check that calls reach the
-// module's (SIMD) code.
-func (i *Instance) DotSmoke(ctx context.Context, x []float32) (float32, error) {
-	if uint64(len(x)) > math.MaxUint32/4 {
-		return 0, fmt.Errorf("host: dot_smoke: %d floats do not fit the module's memory", len(x))
-	}
-	n := uint32(4 * len(x))
-	ptr, buf, err := i.input(ctx, n)
-	if err != nil {
-		return 0, err
-	}
-	putFloat32s(buf, x)
-	var dot float32
-	if err = i.callStatus(ctx, i.x.dotSmoke, ptr, n); err == nil {
-		var reply []byte
-		if reply, err = i.reply(); err == nil {
-			if len(reply) == 4 {
-				dot = math.Float32frombits(binary.LittleEndian.Uint32(reply))
-			} else {
-				err = i.broke(i.x.dotSmoke.name, fmt.Errorf("reply of %d bytes, want 4", len(reply)))
-			}
-		}
-	}
-	if ferr := i.release(ctx, ptr); err == nil {
-		err = ferr
-	}
-	return dot, err
-}
-
-// putFloat32s writes x into buf as little-endian float32, the module's layout.
-func putFloat32s(buf []byte, x []float32) {
-	if len(x) == 0 {
-		return
-	}
-	var probe uint16 = 1
-	if *(*byte)(unsafe.Pointer(&probe)) == 1 {
-		copy(buf, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 4*len(x)))
-		return
-	}
-	for k, v := range x {
-		binary.LittleEndian.PutUint32(buf[4*k:], math.Float32bits(v))
-	}
-}
-
 // call invokes an export with up to two i32 parameters and returns its first result. The
 // context is checked first so that an already cancelled call returns without breaking the
 // instance; how cancellation during the call stops it is the runtime's Cancellation.
@@ -221,6 +179,7 @@ func (i *Instance) call(ctx context.Context, e export, a, b uint32) (uint64, err
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("host: %s: %w", e.name, err)
 	}
+	i.stderr.Reset()
 	i.stack = [2]uint64{api.EncodeU32(a), api.EncodeU32(b)}
 	i.clock.enter(ctx)
 	err := e.fn.CallWithStack(ctx, i.stack[:])
@@ -264,9 +223,15 @@ func (i *Instance) statusError(name string, s Status) error {
 	return serr
 }
 
-// broke records that the instance can no longer be used because of cause.
+// broke records that the instance can no longer be used because of cause. A trap's own
+// message is an anonymous wasm stack; the Go runtime inside says why on stderr ("fatal error:
+// out of memory"), so its last lines join the error.
 func (i *Instance) broke(name string, cause error) error {
-	i.err = fmt.Errorf("host: %s: %w: %w", name, ErrInstanceBroken, cause)
+	if why := i.stderr.String(); why != "" {
+		i.err = fmt.Errorf("host: %s: %w: %w; the module wrote: %s", name, ErrInstanceBroken, cause, why)
+	} else {
+		i.err = fmt.Errorf("host: %s: %w: %w", name, ErrInstanceBroken, cause)
+	}
 	return i.err
 }
 

@@ -2,181 +2,198 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 
-	"github.com/vmihailenco/msgpack/v5"
-
-	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/abi"
+	"github.com/seminar-ranker/seminar/core/msgp"
 )
 
-// Event is one step of a user's history as the module receives it (docs/abi.md, "Event").
-// Item's attributes travel as {f, v} maps, which the module accepts beside [field, value].
-type Event struct {
-	Time  int64     `msgpack:"t"` // Unix seconds; events come in time order
-	Kind  data.Kind `msgpack:"k"`
-	Query string    `msgpack:"q,omitempty"` // empty for data.Browse
-	Item  data.Item `msgpack:"item"`
-}
-
-// StoreOptions say what the module keeps of loaded events besides their codes.
-type StoreOptions struct {
-	// Exact keeps every event's float32 vector (4·d bytes per event), which exact ranking
-	// (RankOptions.Bits 0) needs. A model without a product-quantization codec always keeps
-	// them.
-	Exact bool `msgpack:"exact"`
-	// Int8 keeps an int8 copy of every event vector (d+4 bytes per event), for the refine
-	// step and the ESU (RankOptions.Refine, RankOptions.ESU).
-	Int8 bool `msgpack:"int8"`
-}
-
-// Sources of event vectors for RankOptions.Refine and RankOptions.ESU.
-const (
-	FromCodes = 0 // decoded from the codes
-	FromInt8  = 1 // the int8 copy (StoreOptions.Int8)
-)
-
-// Retrieval over the model's heads, for RankOptions.Heads.
-const (
-	MergedHeads = 0 // one retrieval vector per candidate, the sum over heads
-	PerHead     = 1 // one per head, the union of their top K
-)
-
-// RankOptions are the knobs of a rank request (docs/abi.md, "rank").
-type RankOptions struct {
-	K         int `msgpack:"k,omitempty"`         // events retrieved per candidate; 0: the model's top K
-	Shortlist int `msgpack:"shortlist,omitempty"` // events the 4-bit scan passes to the refine step
-	// Bits is the retrieval: 4 or 8 for the product-quantization codes (the model's codec
-	// fixes which), 0 for the exact search over float32 vectors (StoreOptions.Exact).
-	Bits    int          `msgpack:"bits"`
-	Heads   int          `msgpack:"heads,omitempty"`  // MergedHeads or PerHead
-	Refine  int          `msgpack:"refine,omitempty"` // FromCodes or FromInt8
-	ESU     int          `msgpack:"esu,omitempty"`    // FromCodes or FromInt8
-	Weights *PartWeights `msgpack:"weights,omitempty"`
-}
-
-// PartWeights weigh the parts of the event vectors in retrieval (PQ modes only).
-type PartWeights struct {
-	Query float32 `msgpack:"query"`
-	ID    float32 `msgpack:"id"`
-	Text  float32 `msgpack:"text"`
-	Attrs float32 `msgpack:"attrs"`
-	Dense float32 `msgpack:"dense"`
-}
-
-// RankRequest asks the module to order candidate items for the current query.
-type RankRequest struct {
-	Query      string      `msgpack:"query,omitempty"`
-	Kind       data.Kind   `msgpack:"kind"` // data.Search with a query, data.Browse for a feed
-	Candidates []data.Item `msgpack:"candidates"`
-	Options    RankOptions `msgpack:"options"`
-}
-
-// RankReply is the module's answer to a RankRequest.
-type RankReply struct {
-	Order   []int32   `msgpack:"order"`  // candidate indices, best first (ties by lower index)
-	Scores  []float32 `msgpack:"scores"` // logit of each candidate, in request order
-	Bits    int       `msgpack:"bits"`   // the retrieval that ran
-	Timings Timings   `msgpack:"timings"`
-}
-
-// Timings say where the module spent a rank call, in microseconds.
-type Timings struct {
-	Total float64 `msgpack:"total_us"`
-	LUT   float64 `msgpack:"lut_us"`  // target vectors, folded queries, lookup tables
-	Scan  float64 `msgpack:"scan_us"` // scoring every event
-	TopK  float64 `msgpack:"topk_us"` // top-K selection and refine
-	ESU   float64 `msgpack:"esu_us"`  // exact attention and MLP over the kept events
-}
-
-// ModelInfo describes a loaded model.
-type ModelInfo struct {
-	Dim           int   `msgpack:"dim"`
-	Heads         int   `msgpack:"heads"`
-	TopK          int   `msgpack:"top_k"`
-	DenseDims     []int `msgpack:"dense_dims"`
-	Bits          int   `msgpack:"bits"` // of the codec; 0 when the model file has none
-	CodesPerEvent int   `msgpack:"codes_per_event"`
-	BytesPerEvent int   `msgpack:"bytes_per_event"` // of the event store, without the int8 copy
-}
-
-type eventCount struct {
-	Events int `msgpack:"events"`
-}
-
-// loadEventsRequest is load_events' map form; Events must stay the last field (the ABI wants
-// the events key last, so that the module can check everything else first).
-type loadEventsRequest struct {
-	StoreOptions
-	Events []Event `msgpack:"events"`
-}
-
-// Ranker is the typed API over the request exports of one Instance: it encodes requests and
-// decodes replies with msgpack/v5. Like its Instance, it is not safe for concurrent use.
+// Ranker is the typed API over the request exports of one Instance. It encodes requests and
+// decodes replies with core/abi's codec, the module's own, reusing its buffers from call to
+// call. Like its Instance, it is not safe for concurrent use.
 type Ranker struct {
-	inst *Instance
+	inst  *Instance
+	dec   abi.Decoder
+	buf   []byte // the request being encoded
+	event []byte // one event, encoded
+	info  abi.ModelInfo
+	// chunk is the most request bytes one load_events or append_events call carries; loads
+	// over it are split. It is abi.MaxRequestBytes but in tests.
+	chunk int
 }
 
 // NewRanker returns a Ranker over inst.
-func NewRanker(inst *Instance) *Ranker { return &Ranker{inst: inst} }
+func NewRanker(inst *Instance) *Ranker { return &Ranker{inst: inst, chunk: abi.MaxRequestBytes} }
 
 // Instance returns the Ranker's instance.
 func (r *Ranker) Instance() *Instance { return r.inst }
 
-// LoadModel loads a model file (with its "pq" codec section, if any) into the instance,
-// dropping the events held.
-func (r *Ranker) LoadModel(ctx context.Context, file []byte) (ModelInfo, error) {
-	var info ModelInfo
-	err := r.request(ctx, r.inst.x.loadModel, file, &info)
+// LoadModel loads a model file (with its "pq" codec section, if any) into the instance. The
+// instance then holds an empty history, kept with the default StoreOptions.
+func (r *Ranker) LoadModel(ctx context.Context, file []byte) (abi.ModelInfo, error) {
+	var info abi.ModelInfo
+	err := r.request(ctx, r.inst.x.loadModel, file, func(b []byte) error { return r.dec.ModelInfo(b, &info) })
+	if err == nil {
+		r.info = info
+	}
 	return info, err
 }
 
-// LoadEvents replaces the events the instance holds and returns their number.
-func (r *Ranker) LoadEvents(ctx context.Context, events []Event, opts StoreOptions) (int, error) {
-	return r.events(ctx, r.inst.x.loadEvents, loadEventsRequest{StoreOptions: opts, Events: nonNil(events)})
+// LoadEvents replaces the events the instance holds, kept as opts says, and returns their
+// number. A history over the module's per-call limit (abi.MaxRequestBytes of MessagePack) is
+// loaded in several calls; should a later call fail, the instance holds no events.
+func (r *Ranker) LoadEvents(ctx context.Context, events []abi.Event, opts abi.StoreOptions) (int, error) {
+	return r.events(ctx, events, &opts)
 }
 
-// AppendEvents adds events after those held and returns the number held.
-func (r *Ranker) AppendEvents(ctx context.Context, events []Event) (int, error) {
-	return r.events(ctx, r.inst.x.appendEvents, nonNil(events))
+// AppendEvents adds events after those held and returns the number held. It works on a fresh
+// instance too (after LoadModel, the history is empty). Appends over the per-call limit are
+// split; should a later call fail, the events appended by the earlier ones are dropped again,
+// so that a failed append changes nothing.
+func (r *Ranker) AppendEvents(ctx context.Context, events []abi.Event) (int, error) {
+	return r.events(ctx, events, nil)
 }
 
-func nonNil(events []Event) []Event {
-	if events == nil {
-		return []Event{}
+// events loads (opts set) or appends events in calls of at most r.chunk bytes.
+func (r *Ranker) events(ctx context.Context, events []abi.Event, opts *abi.StoreOptions) (int, error) {
+	const headerRoom = 64 // the map or array header of a call
+	var (
+		held   = -1 // events held before the first call, once known
+		n      int
+		sent   int // events sent so far
+		err    error
+		pend   []byte // encoded events of the next call
+		npend  int
+		first  = true
+		export = r.inst.x.appendEvents
+	)
+	flush := func() error {
+		w := msgp.NewWriter(r.buf[:0])
+		if first && opts != nil {
+			export = r.inst.x.loadEvents
+			o := *opts
+			w.WriteMapHeader(1 + btoi(o.Exact) + btoi(o.Int8) + btoi(o.SkipFine))
+			writeFlag(w, "exact", o.Exact)
+			writeFlag(w, "int8", o.Int8)
+			writeFlag(w, "skip_fine", o.SkipFine)
+			w.WriteString("events")
+		} else {
+			export = r.inst.x.appendEvents
+		}
+		w.WriteArrayHeader(npend)
+		w.WriteRaw(pend)
+		r.buf = w.Bytes()
+		if werr := w.Err(); werr != nil {
+			return fmt.Errorf("host: %s: encode: %w", export.name, werr)
+		}
+		count, cerr := r.count(ctx, export, r.buf)
+		if cerr != nil {
+			return atEvent(cerr, sent)
+		}
+		if held < 0 {
+			held = count - npend
+		}
+		n, sent, first, pend, npend = count, sent+npend, false, pend[:0], 0
+		return nil
 	}
-	return events
+	for j := range events {
+		w := msgp.NewWriter(r.event[:0])
+		abi.AppendEvent(w, &events[j])
+		r.event = w.Bytes()
+		if len(r.event)+headerRoom > r.chunk {
+			err = fmt.Errorf("host: event %d takes %d bytes, more than one call carries", j, len(r.event))
+			break
+		}
+		if len(pend)+len(r.event)+headerRoom > r.chunk {
+			if err = flush(); err != nil {
+				break
+			}
+		}
+		pend = append(pend, r.event...)
+		npend++
+	}
+	if err == nil && (npend > 0 || first) {
+		err = flush()
+	}
+	if err != nil && !first {
+		// A later call failed: take back what the earlier ones added.
+		if _, terr := r.TruncateEvents(ctx, max(held, 0)); terr != nil {
+			err = errors.Join(err, terr)
+		}
+	}
+	return n, err
 }
 
-func (r *Ranker) events(ctx context.Context, e export, msg any) (int, error) {
-	b, err := msgpack.Marshal(msg)
-	if err != nil {
-		return 0, fmt.Errorf("host: %s: encode: %w", e.name, err)
+// atEvent says which event a split load's call started at, when it was not the first.
+func atEvent(err error, start int) error {
+	if start == 0 {
+		return err
 	}
-	var n eventCount
-	err = r.request(ctx, e, b, &n)
-	return n.Events, err
+	return fmt.Errorf("host: the call carrying events %d on: %w", start, err)
 }
 
-// Rank orders the request's candidates for the user whose events the instance holds.
-func (r *Ranker) Rank(ctx context.Context, req RankRequest) (RankReply, error) {
-	var reply RankReply
-	if req.Candidates == nil {
-		req.Candidates = []data.Item{}
+func writeFlag(w *msgp.Writer, k string, v bool) {
+	if v {
+		w.WriteString(k)
+		w.WriteBool(true)
 	}
-	b, err := msgpack.Marshal(&req)
-	if err != nil {
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TruncateEvents keeps the first n events held and returns their number.
+func (r *Ranker) TruncateEvents(ctx context.Context, n int) (int, error) {
+	if n < 0 || n > abi.MaxEvents {
+		return 0, fmt.Errorf("host: truncate_events: %d events is out of range", n)
+	}
+	i := r.inst
+	if err := i.callStatus(ctx, i.x.truncateEvents, uint32(n), 0); err != nil {
+		return 0, err
+	}
+	return r.replyCount(i.x.truncateEvents)
+}
+
+// Rank orders the request's candidates for the user whose events the instance holds. The
+// request is checked first (abi.RankRequest.Validate), as the module would check it.
+func (r *Ranker) Rank(ctx context.Context, req *abi.RankRequest) (abi.RankReply, error) {
+	var reply abi.RankReply
+	if err := req.Validate(); err != nil {
+		return reply, &StatusError{Export: "rank", Status: abi.StatusBadInput, Message: "rank: " + err.Error()}
+	}
+	w := msgp.NewWriter(r.buf[:0])
+	abi.AppendRankRequest(w, req)
+	r.buf = w.Bytes()
+	if err := w.Err(); err != nil {
 		return reply, fmt.Errorf("host: rank: encode: %w", err)
 	}
-	err = r.request(ctx, r.inst.x.rank, b, &reply)
+	err := r.request(ctx, r.inst.x.rank, r.buf, func(b []byte) error { return r.dec.RankReply(b, &reply) })
 	return reply, err
 }
 
 // StoreBytes returns the binary form of the instance's event store, which LoadStore takes
 // back: what a device persists between sessions.
 func (r *Ranker) StoreBytes(ctx context.Context) ([]byte, error) {
+	return r.store(ctx, r.inst.x.storeBytes, 0)
+}
+
+// StoreSegment returns the binary form of the events from index from on: what an append
+// added, for a device or a server to persist beside its snapshot; AppendStore takes it back.
+func (r *Ranker) StoreSegment(ctx context.Context, from int) ([]byte, error) {
+	if from < 0 || from > abi.MaxEvents {
+		return nil, fmt.Errorf("host: store_segment: from %d is out of range", from)
+	}
+	return r.store(ctx, r.inst.x.storeSegment, uint32(from))
+}
+
+func (r *Ranker) store(ctx context.Context, e export, from uint32) ([]byte, error) {
 	i := r.inst
-	if err := i.callStatus(ctx, i.x.storeBytes, 0, 0); err != nil {
+	if err := i.callStatus(ctx, e, from, 0); err != nil {
 		return nil, err
 	}
 	reply, err := i.reply()
@@ -187,17 +204,42 @@ func (r *Ranker) StoreBytes(ctx context.Context) ([]byte, error) {
 }
 
 // LoadStore replaces the events the instance holds with a store's binary form and returns
-// their number. Exact vectors are not part of it: exact ranking needs LoadEvents.
+// their number. Exact vectors are not part of it: exact search needs LoadEvents.
 func (r *Ranker) LoadStore(ctx context.Context, store []byte) (int, error) {
-	var n eventCount
-	err := r.request(ctx, r.inst.x.loadStore, store, &n)
-	return n.Events, err
+	return r.count(ctx, r.inst.x.loadStore, store)
 }
 
-// request copies in into the module, calls e and decodes its MessagePack reply into out.
-func (r *Ranker) request(ctx context.Context, e export, in []byte, out any) error {
+// AppendStore appends the events of a store's binary form (a segment, or a whole store)
+// after those held and returns the number held.
+func (r *Ranker) AppendStore(ctx context.Context, store []byte) (int, error) {
+	return r.count(ctx, r.inst.x.appendStore, store)
+}
+
+func (r *Ranker) count(ctx context.Context, e export, in []byte) (int, error) {
+	var n int
+	err := r.request(ctx, e, in, func(b []byte) (err error) {
+		n, err = r.dec.EventCount(b)
+		return err
+	})
+	return n, err
+}
+
+func (r *Ranker) replyCount(e export) (int, error) {
+	reply, err := r.inst.reply()
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.dec.EventCount(reply)
+	if err != nil {
+		return 0, r.inst.broke(e.name, fmt.Errorf("undecodable reply: %w", err))
+	}
+	return n, nil
+}
+
+// request copies in into the module, calls e and decodes its reply with decode.
+func (r *Ranker) request(ctx context.Context, e export, in []byte, decode func([]byte) error) error {
 	i := r.inst
-	if uint64(len(in)) > math.MaxUint32 {
+	if uint64(len(in)) > 1<<32-1 {
 		return fmt.Errorf("host: %s: %d bytes do not fit the module's memory", e.name, len(in))
 	}
 	n := uint32(len(in))
@@ -209,7 +251,7 @@ func (r *Ranker) request(ctx context.Context, e export, in []byte, out any) erro
 	if err = i.callStatus(ctx, e, ptr, n); err == nil {
 		var reply []byte
 		if reply, err = i.reply(); err == nil {
-			if derr := msgpack.Unmarshal(reply, out); derr != nil {
+			if derr := decode(reply); derr != nil {
 				err = i.broke(e.name, fmt.Errorf("undecodable reply: %w", derr))
 			}
 		}
@@ -229,31 +271,45 @@ func ModelSetup(file []byte) func(context.Context, *Instance) error {
 	}
 }
 
-// History is one user's events as a server receives them with a request: the binary form of
-// the device's event store (Ranker.StoreBytes), or the events themselves.
+// History is one user's events as a server receives or keeps them: a store snapshot and the
+// segments appended after it (Ranker.StoreBytes, Ranker.StoreSegment), or the events
+// themselves.
 type History struct {
-	Store   []byte       // if set, Events and Options are ignored
-	Events  []Event      // loaded with Options when Store is nil
-	Options StoreOptions // for Events
+	Store    []byte      // if set, Events and Options are ignored
+	Segments [][]byte    // appended after Store, in order
+	Events   []abi.Event // loaded with Options when Store is nil
+	Options  abi.StoreOptions
+}
+
+// Load replaces the events r's instance holds with h and returns their number.
+func (r *Ranker) Load(ctx context.Context, h History) (int, error) {
+	if h.Store == nil {
+		return r.LoadEvents(ctx, h.Events, h.Options)
+	}
+	n, err := r.LoadStore(ctx, h.Store)
+	for k, seg := range h.Segments {
+		if err != nil {
+			break
+		}
+		if n, err = r.AppendStore(ctx, seg); err != nil {
+			err = fmt.Errorf("host: segment %d: %w", k, err)
+		}
+	}
+	return n, err
 }
 
 // Rank ranks for one user on a pool whose instances hold the model (see ModelSetup): it takes
 // an instance, loads the user's history into it — replacing whatever the previous user left
 // there — ranks and gives the instance back. Per-user state never outlives the call, so any
 // instance can serve any user.
-func (p *Pool) Rank(ctx context.Context, h History, req RankRequest) (RankReply, error) {
-	var reply RankReply
+func (p *Pool) Rank(ctx context.Context, h History, req *abi.RankRequest) (abi.RankReply, error) {
+	var reply abi.RankReply
 	err := p.Do(ctx, func(inst *Instance) error {
 		r := NewRanker(inst)
-		var err error
-		if h.Store != nil {
-			_, err = r.LoadStore(ctx, h.Store)
-		} else {
-			_, err = r.LoadEvents(ctx, h.Events, h.Options)
-		}
-		if err != nil {
+		if _, err := r.Load(ctx, h); err != nil {
 			return err
 		}
+		var err error
 		reply, err = r.Rank(ctx, req)
 		return err
 	})

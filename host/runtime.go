@@ -39,8 +39,9 @@ type Options struct {
 	// MemoryLimit bounds each instance's linear memory, in bytes, rounded up to whole 64 KiB
 	// pages; 0 means DefaultMemoryLimit. A call that needs more traps and breaks its instance.
 	MemoryLimit uint64
-	// Stdout and Stderr receive the module's output (the Go runtime writes fatal errors to
-	// stderr); nil discards it.
+	// Stdout and Stderr receive the module's output; nil discards it. Whatever Stderr is,
+	// each instance keeps the start of what the module writes there during a call (the Go
+	// runtime's report of a fatal error) and adds it to the error of a call that traps.
 	Stdout, Stderr io.Writer
 	// DisableSIMD runs as a runtime without SIMD128 would: the SIMD module fails to compile
 	// and the scalar one is used. It exists to exercise and measure the fallback.
@@ -91,6 +92,7 @@ type Runtime struct {
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
 	config   wazero.ModuleConfig
+	stderr   io.Writer
 	cancel   Cancellation
 	start    time.Time // of the instances' monotonic clocks
 	version  Version
@@ -127,7 +129,7 @@ func NewRuntime(ctx context.Context, mods Modules, opts Options) (*Runtime, erro
 	if opts.DisableSIMD {
 		config = config.WithCoreFeatures(api.CoreFeaturesV2.SetEnabled(api.CoreFeatureSIMD, false))
 	}
-	r := &Runtime{config: moduleConfig(opts), cancel: cancel, start: time.Now()}
+	r := &Runtime{config: moduleConfig(opts), stderr: opts.Stderr, cancel: cancel, start: time.Now()}
 	if opts.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
 		if err != nil {
@@ -172,9 +174,6 @@ func moduleConfig(opts Options) wazero.ModuleConfig {
 		WithRandSource(rand.Reader)
 	if opts.Stdout != nil {
 		c = c.WithStdout(opts.Stdout)
-	}
-	if opts.Stderr != nil {
-		c = c.WithStderr(opts.Stderr)
 	}
 	return c
 }
@@ -232,7 +231,8 @@ func (r *Runtime) NewInstance(ctx context.Context) (*Instance, error) {
 }
 
 func (r *Runtime) instantiate(ctx context.Context) (*Instance, error) {
-	config := r.config
+	stderr := newTail(r.stderr)
+	config := r.config.WithStderr(stderr)
 	var clock *callClock
 	if r.cancel == CancelAtClock {
 		clock = &callClock{start: r.start}
@@ -245,9 +245,12 @@ func (r *Runtime) instantiate(ctx context.Context) (*Instance, error) {
 		if cerr := ctx.Err(); cerr != nil && errors.Is(err, errCancelledAtClock) {
 			err = cerr
 		}
+		if why := stderr.String(); why != "" {
+			err = fmt.Errorf("%w; the module wrote: %s", err, why)
+		}
 		return nil, fmt.Errorf("host: instantiate: %w", err)
 	}
-	inst, err := newInstance(ctx, mod, clock)
+	inst, err := newInstance(ctx, mod, clock, stderr)
 	if err != nil {
 		return nil, errors.Join(err, mod.Close(ctx))
 	}

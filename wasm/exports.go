@@ -3,19 +3,18 @@ package main
 import (
 	"unsafe"
 
+	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/core/kernels"
 )
 
 //go:wasmexport version
-func version() uint32 {
-	return abiMajor<<16 | abiMinor<<8 | abiPatch
-}
+func version() uint32 { return abi.Version }
 
 //go:wasmexport features
 func features() uint32 {
 	var f uint32
 	if kernels.SIMD {
-		f |= featureSIMD128
+		f |= abi.FeatureSIMD128
 	}
 	return f
 }
@@ -23,9 +22,7 @@ func features() uint32 {
 // statusBlockAddr returns the address of mod.block, fixed for the life of the instance.
 //
 //go:wasmexport status_block
-func statusBlockAddr() uint32 {
-	return uint32(uintptr(unsafe.Pointer(&mod.block)))
-}
+func statusBlockAddr() uint32 { return uint32(uintptr(unsafe.Pointer(&mod.block))) }
 
 //go:wasmexport alloc
 func alloc(size uint32) (ptr uint32) {
@@ -39,13 +36,6 @@ func free(ptr uint32) (status int32) {
 	defer mod.finish(&status)
 	mod.begin()
 	return mod.free(ptr)
-}
-
-//go:wasmexport dot_smoke
-func dotSmoke(ptr, n uint32) (status int32) {
-	defer mod.finish(&status)
-	mod.beginReply()
-	return mod.dotSmoke(ptr, n)
 }
 
 //go:wasmexport load_model
@@ -69,6 +59,13 @@ func appendEvents(ptr, n uint32) (status int32) {
 	return mod.appendEvents(ptr, n)
 }
 
+//go:wasmexport truncate_events
+func truncateEvents(n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.truncateEvents(n)
+}
+
 //go:wasmexport rank
 func rank(ptr, n uint32) (status int32) {
 	defer mod.finish(&status)
@@ -80,7 +77,14 @@ func rank(ptr, n uint32) (status int32) {
 func storeBytes() (status int32) {
 	defer mod.finish(&status)
 	mod.beginReply()
-	return mod.storeBytes()
+	return mod.storeSegment("store_bytes", 0)
+}
+
+//go:wasmexport store_segment
+func storeSegment(from uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.storeSegment("store_segment", from)
 }
 
 //go:wasmexport load_store
@@ -88,4 +92,11 @@ func loadStore(ptr, n uint32) (status int32) {
 	defer mod.finish(&status)
 	mod.beginReply()
 	return mod.loadStore(ptr, n)
+}
+
+//go:wasmexport append_store
+func appendStore(ptr, n uint32) (status int32) {
+	defer mod.finish(&status)
+	mod.beginReply()
+	return mod.appendStore(ptr, n)
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"math"
 	"runtime"
-	"strconv"
 	"unsafe"
-
-	"github.com/seminar-ranker/seminar/core/kernels"
 )
 
 // module is the state of one instance: the buffers lent to the embedder, the outcome of the
@@ -21,10 +17,9 @@ type module struct {
 	lastStatus int32
 	lastError  []byte
 	reply      []byte
-	replyBuf   []byte // backing store of MessagePack replies, reused across calls
-	storeBuf   []byte // backing store of the store_bytes reply
+	storeBuf   []byte // backing store of the store_bytes and store_segment replies
 
-	rk ranking // the model and the user's events
+	rq requests // the session and the request exports' buffers
 
 	block statusBlock
 }
@@ -38,7 +33,7 @@ type statusBlock struct {
 }
 
 // mod is the instance's state; see the package comment for why it is package-level.
-var mod = module{allocs: make(map[uint32][]byte)}
+var mod = module{allocs: make(map[uint32][]byte), rq: newRequests()}
 
 // addr is the linear-memory address of b's first byte.
 func addr(b []byte) uint32 {
@@ -169,25 +164,3 @@ func (m *module) input(call string, ptr, n uint32) ([]byte, int32) {
 	}
 	return b[:n], statusOK
 }
-
-// dotSmoke replies with the float32 Σ x[i]² over the little-endian float32 in the input.
-func (m *module) dotSmoke(ptr, n uint32) int32 {
-	b, status := m.input("dot_smoke", ptr, n)
-	if status != statusOK {
-		return status
-	}
-	if n%4 != 0 {
-		return m.fail(statusBadArgument, "dot_smoke: len "+utoa(uint64(n))+" is not a multiple of 4")
-	}
-	var x []float32
-	if n > 0 {
-		// Alloc buffers are 8-byte aligned and wasm is little-endian: the bytes are the floats.
-		x = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n/4)
-	}
-	bits := math.Float32bits(kernels.Dot(x, x))
-	m.replyBuf = append(m.replyBuf[:0], byte(bits), byte(bits>>8), byte(bits>>16), byte(bits>>24))
-	m.reply = m.replyBuf
-	return statusOK
-}
-
-func utoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"math"
 	"testing"
@@ -9,9 +8,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seminar-ranker/seminar/core/abi"
 )
 
-func newModule() *module { return &module{allocs: make(map[uint32][]byte)} }
+func newModule() *module { return &module{allocs: make(map[uint32][]byte), rq: newRequests()} }
 
 func TestAlloc(t *testing.T) {
 	tests := []struct {
@@ -94,45 +95,6 @@ func TestInput(t *testing.T) {
 	}
 }
 
-func TestDotSmoke(t *testing.T) {
-	put := func(m *module, x []float32) (uint32, uint32) {
-		if len(x) == 0 {
-			return 0, 0
-		}
-		ptr := m.alloc(uint32(4 * len(x)))
-		for k, v := range x {
-			binary.LittleEndian.PutUint32(m.allocs[ptr][4*k:], math.Float32bits(v))
-		}
-		return ptr, uint32(4 * len(x))
-	}
-	tests := []struct {
-		name   string
-		x      []float32
-		trim   uint32 // bytes removed from the length passed
-		status int32
-		want   float32
-	}{
-		{"empty", nil, 0, statusOK, 0},
-		{"one", []float32{3}, 0, statusOK, 9},
-		{"nine", []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 0, statusOK, 285},
-		{"length not a multiple of 4", []float32{1, 2}, 1, statusBadArgument, 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := newModule()
-			ptr, n := put(m, tt.x)
-			m.beginReply()
-			require.Equal(t, tt.status, m.dotSmoke(ptr, n-tt.trim))
-			if tt.status != statusOK {
-				assert.Empty(t, m.reply)
-				return
-			}
-			require.Len(t, m.reply, 4)
-			assert.Equal(t, tt.want, math.Float32frombits(binary.LittleEndian.Uint32(m.reply)))
-		})
-	}
-}
-
 func TestFinishRecovers(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -175,7 +137,7 @@ func TestFinishPublishes(t *testing.T) {
 	status := func() (status int32) {
 		defer m.finish(&status)
 		m.beginReply()
-		m.reply = append(m.replyBuf[:0], 1, 2, 3)
+		m.reply = append(m.rq.reply[:0], 1, 2, 3)
 		return statusOK
 	}()
 	require.Equal(t, statusOK, status)
@@ -184,10 +146,10 @@ func TestFinishPublishes(t *testing.T) {
 	status = func() (status int32) {
 		defer m.finish(&status)
 		m.beginReply()
-		return m.fail(statusBadInput, "bad")
+		return m.fail(int32(abi.StatusBadInput), "bad")
 	}()
-	require.Equal(t, statusBadInput, status)
-	assert.Equal(t, statusBlock{status: statusBadInput, errorPtr: addr(m.lastError), errorLen: 3}, m.block)
+	require.Equal(t, int32(abi.StatusBadInput), status)
+	assert.Equal(t, statusBlock{status: int32(abi.StatusBadInput), errorPtr: addr(m.lastError), errorLen: 3}, m.block)
 }
 
 // The embedder reads the block as five consecutive 32-bit words (docs/abi.md).
@@ -202,7 +164,7 @@ func TestStatusBlockLayout(t *testing.T) {
 
 func TestBeginClearsLastError(t *testing.T) {
 	m := newModule()
-	m.fail(statusBadInput, "bad")
+	m.fail(int32(abi.StatusBadInput), "bad")
 	m.reply = []byte{1}
 	m.begin()
 	assert.Equal(t, statusOK, m.lastStatus)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/seminar-ranker/seminar/core/abi"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -39,13 +40,12 @@ const rankShortlistFactor = 4
 // merged heads, a refine step over a shortlist of 4·K events from the codes, and the ESU over
 // the K kept events' decoded vectors.
 func defaultRankOptions(topK, bits int) host.RankOptions {
-	return host.RankOptions{Bits: bits, Shortlist: rankShortlistFactor * topK, Heads: host.MergedHeads,
-		Refine: host.FromCodes, ESU: host.FromCodes}
+	return host.RankOptions{Bits: abi.Bits(bits), Shortlist: rankShortlistFactor * topK}
 }
 
 // exactRankOptions rank with the exact GSU over float32 event vectors, the same K and heads.
 func exactRankOptions() host.RankOptions {
-	return host.RankOptions{Bits: 0, Heads: host.MergedHeads}
+	return host.RankOptions{Exact: true}
 }
 
 // Runner names of the rows of a bench report.
@@ -637,7 +637,7 @@ type benchMode struct {
 // the refine step and the ESU, and the exact GSU.
 func benchModes(d *benchData) (pq, pqInt8, exact benchMode) {
 	int8Opts := d.opts
-	int8Opts.Refine, int8Opts.ESU = host.FromInt8, host.FromInt8
+	int8Opts.Refine, int8Opts.ESU = abi.SourceInt8, abi.SourceInt8
 	return benchMode{modePQ, host.StoreOptions{}, d.opts},
 		benchMode{modePQInt8, host.StoreOptions{Int8: true}, int8Opts},
 		benchMode{modeExact, host.StoreOptions{Exact: true}, exactRankOptions()}
@@ -673,7 +673,7 @@ func benchLength(ctx context.Context, d *benchData, plan benchPlan, l int, rts *
 		}
 		closers = append(closers, closeInst)
 		cs = append(cs, contender{runner, m.name, onlyC, func(c int) (stages, []int32, error) {
-			reply, err := r.Rank(ctx, host.RankRequest{Query: d.query, Kind: data.Search, Candidates: d.cands[:c], Options: m.opts})
+			reply, err := r.Rank(ctx, &host.RankRequest{Query: d.query, Candidates: d.cands[:c], Options: m.opts})
 			t := reply.Timings
 			return stages{Total: t.Total, LUT: t.LUT, Scan: t.Scan, TopK: t.TopK, ESU: t.ESU}, reply.Order, err
 		}})

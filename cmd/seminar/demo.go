@@ -179,14 +179,14 @@ func (w *demoWasm) rankCase(ctx context.Context, d *data.Dataset, cs eval.Case, 
 		return nil, err
 	}
 	run.loadEvents = time.Since(start)
-	req := host.RankRequest{Query: cs.Target.Query, Kind: cs.Target.Kind, Options: opts}
+	req := host.RankRequest{Query: cs.Target.Query, Options: opts}
 	for _, i := range cands {
 		req.Candidates = append(req.Candidates, d.Items[i])
 	}
 	times := make([]float64, 6)
 	for i := range times {
 		start := time.Now()
-		reply, err := w.ranker.Rank(ctx, req)
+		reply, err := w.ranker.Rank(ctx, &req)
 		if err != nil {
 			return nil, err
 		}
@@ -625,14 +625,14 @@ func demoSummary(ctx context.Context, r *host.Ranker, task *eval.Task, f demoFla
 		pos := slices.Index(cands, c.Target.Item)
 		var ranks [3]int
 		for k, search := range []bool{true, false} {
-			req := host.RankRequest{Kind: data.Browse, Options: opts}
+			req := host.RankRequest{Options: opts}
 			if search {
-				req.Query, req.Kind = c.Target.Query, c.Target.Kind
+				req.Query = c.Target.Query
 			}
 			for _, i := range cands {
 				req.Candidates = append(req.Candidates, d.Items[i])
 			}
-			reply, err := r.Rank(ctx, req)
+			reply, err := r.Rank(ctx, &req)
 			if err != nil {
 				return s, err
 			}

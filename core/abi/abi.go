@@ -20,9 +20,16 @@ func VersionString(v uint32) string {
 }
 
 // Compatible reports whether a module reporting version got serves an embedder written for
-// want: the same major and at least the wanted minor.
+// want: the same major and at least the wanted minor (the same minor while the major is 0).
 func Compatible(got, want uint32) bool {
-	return got>>16&0xff == want>>16&0xff && got>>8&0xff >= want>>8&0xff
+	major, minor := got>>16&0xff, got>>8&0xff
+	if major != want>>16&0xff {
+		return false
+	}
+	if major == 0 {
+		return minor == want>>8&0xff
+	}
+	return minor >= want>>8&0xff
 }
 
 // FeatureSIMD128 is the bit of the features export set when the module's kernels run

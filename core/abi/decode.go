@@ -56,6 +56,15 @@ func at(key string, err error) error {
 	return &pathError{path: key, err: err}
 }
 
+// field prefixes the error of map key k's value with k; an unknown key is its map's error.
+func field(k string, err error) error {
+	if ke, ok := err.(*keyError); ok && !ke.passed {
+		ke.passed = true
+		return err
+	}
+	return at(k, err)
+}
+
 // atIndex prefixes err with an array index.
 func atIndex(i int, err error) error {
 	key := "[" + strconv.Itoa(i) + "]"
@@ -81,7 +90,15 @@ func (s *seen) add(bit uint, k string) error {
 
 func (s seen) has(bit uint) bool { return s&(1<<bit) != 0 }
 
-func unknownKey(k string) error { return errors.New("unknown key " + strconv.Quote(k)) }
+// keyError is a map key the message does not allow; the path to it is its map's, not its own.
+type keyError struct {
+	key    string
+	passed bool // the key's own level has passed it on
+}
+
+func (e *keyError) Error() string { return "unknown key " + strconv.Quote(e.key) }
+
+func unknownKey(k string) error { return &keyError{key: k} }
 
 func missingKey(k string) error { return errors.New("missing key " + strconv.Quote(k)) }
 
@@ -239,7 +256,7 @@ func (d *Decoder) Item(r *msgp.Reader, it *Item) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	return nil
@@ -305,7 +322,7 @@ func (d *Decoder) attr(r *msgp.Reader, a *Attr) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	if keys != 3 {
@@ -388,7 +405,7 @@ func (d *Decoder) Event(r *msgp.Reader, ev *Event) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	switch {
@@ -415,26 +432,13 @@ func (e *Events) Len() int { return e.n }
 // Each decodes the events in order into ev and calls fn with each; it stops at the first
 // error, which names the event. It can be called any number of times.
 func (e *Events) Each(ev *Event, fn func(j int, ev *Event) error) error {
-	r := e.dec.reader(e.b)
-	if err := skipTo(r, e.start); err != nil {
-		return err
-	}
+	r := e.dec.reader(e.b[e.start:])
 	for j := range e.n {
 		if err := e.dec.Event(r, ev); err != nil {
 			return at("events", atIndex(j, err))
 		}
 		if err := fn(j, ev); err != nil {
 			return at("events", atIndex(j, err))
-		}
-	}
-	return nil
-}
-
-// skipTo advances r to offset off, which a previous pass found at a value boundary.
-func skipTo(r *msgp.Reader, off int) error {
-	for r.Offset() < off {
-		if err := r.Skip(); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -486,7 +490,7 @@ func (d *Decoder) LoadEvents(b []byte) (StoreOptions, Events, error) {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return opts, Events{}, at(k, err)
+			return opts, Events{}, field(k, err)
 		}
 	}
 	if !keys.has(3) {
@@ -553,7 +557,7 @@ func (d *Decoder) RankRequest(b []byte, req *RankRequest) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	if !keys.has(1) {
@@ -639,7 +643,7 @@ func (d *Decoder) options(r *msgp.Reader, o *RankOptions) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	return nil
@@ -669,7 +673,7 @@ func (d *Decoder) partWeights(r *msgp.Reader, o *RankOptions) error {
 		}
 		w, err := finite(r)
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 		d.weights[p] = w
 	}
@@ -729,7 +733,7 @@ func (d *Decoder) RankReply(b []byte, rep *RankReply) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	if !keys.has(0) || !keys.has(1) {
@@ -794,7 +798,7 @@ func timings(r *msgp.Reader, t *Timings) error {
 			return unknownKey(k)
 		}
 		if *f, err = finite64(r); err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	return nil
@@ -849,7 +853,7 @@ func (d *Decoder) ModelInfo(b []byte, info *ModelInfo) error {
 			err = unknownKey(k)
 		}
 		if err != nil {
-			return at(k, err)
+			return field(k, err)
 		}
 	}
 	return end(r)
@@ -872,7 +876,7 @@ func (d *Decoder) EventCount(b []byte) (int, error) {
 			return 0, unknownKey(k)
 		}
 		if count, err = bounded(r, MaxEvents); err != nil {
-			return 0, at(k, err)
+			return 0, field(k, err)
 		}
 		found = true
 	}
@@ -881,3 +885,6 @@ func (d *Decoder) EventCount(b []byte) (int, error) {
 	}
 	return count, end(r)
 }
+
+// AtEvent prefixes err with the path of event j of a load, as the decoders name it.
+func AtEvent(j int, err error) error { return at("events", atIndex(j, err)) }

@@ -1,32 +1,26 @@
 package data
 
-// Kind says how an event reached the item.
-type Kind uint8
+import "github.com/seminar-ranker/seminar/core/abi"
 
+// Kind says how an event reached the item: Browse (an item without a query: a feed, a
+// recommendation; a learned "no query" embedding stands in) or Search (a query and the item
+// clicked for it). Items and kinds are the ABI's own (core/abi), so that a dataset's items
+// cross the module's boundary as they are.
+type Kind = abi.Kind
+
+// The kinds of an event.
 const (
-	// Browse is an item seen without a query (feed, recommendation); a learned "no query"
-	// embedding stands in for the query.
-	Browse Kind = 0
-	// Search is a query and the item clicked for it.
-	Search Kind = 1
+	Browse = abi.Browse
+	Search = abi.Search
 )
 
 // Attr is one categorical attribute of an item, such as genre=Comedy.
-type Attr struct {
-	Field string `msgpack:"f"`
-	Value string `msgpack:"v"`
-}
+type Attr = abi.Attr
 
 // Item is a catalogue entry with its modalities. Any modality may be missing: an empty ID, empty
-// Text, no Attrs, or a nil entry in Dense.
-type Item struct {
-	ID    string `msgpack:"id"`
-	Text  string `msgpack:"text,omitempty"`
-	Attrs []Attr `msgpack:"attrs,omitempty"`
-	// Dense holds one vector per dense slot of the dataset (Dataset.DenseNames), nil where the
-	// item lacks that modality.
-	Dense [][]float32 `msgpack:"dense,omitempty"`
-}
+// Text, no Attrs, or a nil entry in Dense (one vector per dense slot of the dataset,
+// Dataset.DenseNames).
+type Item = abi.Item
 
 // Event is one step of a user's sequence.
 type Event struct {

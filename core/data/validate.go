@@ -2,6 +2,7 @@ package data
 
 import (
 	"errors"
+	"github.com/seminar-ranker/seminar/core/abi"
 	"math"
 	"strconv"
 	"unicode/utf8"
@@ -10,15 +11,15 @@ import (
 // Size limits of a valid dataset. They bound what a reader allocates for untrusted input and
 // keep every index within int32; each is far above what the project's datasets need.
 const (
-	MaxItems       = 1 << 24 // items in the catalogue
-	MaxUsers       = 1 << 24 // users
-	MaxUserEvents  = 1 << 22 // events of one user (lifelong sequences reach 10^5)
-	MaxEvents      = 1 << 28 // events over all users
-	MaxAttrs       = 256     // attributes of one item
-	MaxDenseSlots  = 16      // dense modalities (image, audio, ...)
-	MaxDenseDim    = 1 << 14 // width of one dense vector
-	MaxStringBytes = 1 << 12 // an ID, a query, an attribute field or value, a name
-	MaxTextBytes   = 1 << 20 // an item's text or the dataset's note
+	MaxItems       = 1 << 24            // items in the catalogue
+	MaxUsers       = 1 << 24            // users
+	MaxUserEvents  = 1 << 22            // events of one user (lifelong sequences reach 10^5)
+	MaxEvents      = 1 << 28            // events over all users
+	MaxAttrs       = abi.MaxAttrs       // attributes of one item
+	MaxDenseSlots  = abi.MaxDenseSlots  // dense modalities (image, audio, ...)
+	MaxDenseDim    = 1 << 14            // width of one dense vector
+	MaxStringBytes = abi.MaxStringBytes // an ID, a query, an attribute field or value, a name
+	MaxTextBytes   = abi.MaxTextBytes   // an item's text or the dataset's note
 )
 
 // Validate reports the first reason d is not a well-formed dataset: a size limit exceeded, a

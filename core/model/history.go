@@ -76,3 +76,12 @@ func (h *History) checkDim(d int) error {
 	}
 	return nil
 }
+
+// Truncate keeps the first n events.
+func (h *History) Truncate(n int) error {
+	if n < 0 || n > h.Len() {
+		return errors.New("model: truncate a history of " + strconv.Itoa(h.Len()) + " events to " + strconv.Itoa(n))
+	}
+	h.vecs = h.vecs[:n*h.dim]
+	return nil
+}

@@ -78,14 +78,30 @@ type Ranker struct {
 
 // NewRanker returns a Ranker for stores of codec c.
 func NewRanker(c *Codec) *Ranker {
-	cfg := c.model.Config()
+	r := newRanker(c.model)
+	nlut := max(lutsPerScan, r.heads)
+	rows := c.CodesPerEvent()
+	r.codec = c
+	r.flut = make([]float32, nlut*c.books.LUTSize())
+	r.qlut = make([]uint8, nlut*rows*16)
+	r.code = make([]byte, rows)
+	r.weights = make([]float32, c.books.Parts())
+	r.delta = make([]float32, c.books.Parts())
+	r.fineLUT = make([]float32, nlut*c.FineBytes()*256)
+	return r
+}
+
+// NewExactRanker returns a Ranker for a model without a codec: it offers RankExact and
+// RetrieveExact only, the ranking such a model's float32 event vectors allow.
+func NewExactRanker(m *model.Model) *Ranker { return newRanker(m) }
+
+func newRanker(m *model.Model) *Ranker {
+	cfg := m.Config()
 	d, h := cfg.Dim, cfg.Heads
 	nlut := max(lutsPerScan, h)
-	rows := c.CodesPerEvent()
-	scorer := model.NewScorer(c.model)
+	scorer := model.NewScorer(m)
 	return &Ranker{
-		codec:     c,
-		m:         c.model,
+		m:         m,
 		scorer:    scorer,
 		enc:       scorer.Encoder(),
 		d:         d,
@@ -97,16 +113,10 @@ func NewRanker(c *Codec) *Ranker {
 		gqs:       make([]float32, lutsPerScan*h*d),
 		qs:        make([]float32, h*d),
 		queries:   make([]float32, nlut*d),
-		flut:      make([]float32, nlut*c.books.LUTSize()),
-		qlut:      make([]uint8, nlut*rows*16),
 		lutScale:  make([]float32, nlut),
 		lutBias:   make([]float32, nlut),
-		esu:       c.model.NewHistory(nlut * cfg.TopK),
+		esu:       m.NewHistory(nlut * cfg.TopK),
 		ends:      make([]int32, lutsPerScan),
-		code:      make([]byte, rows),
-		weights:   make([]float32, c.books.Parts()),
-		delta:     make([]float32, c.books.Parts()),
-		fineLUT:   make([]float32, nlut*c.FineBytes()*256),
 	}
 }
 
