@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,6 +16,9 @@ import (
 type LoadConfig struct {
 	Clients  int           // concurrent clients (N)
 	Duration time.Duration // how long they run (T)
+	// MinRequests keeps them running past Duration until this many requests were answered,
+	// so that a small run on a busy machine still measures something.
+	MinRequests int
 	Users    int           // users whose histories they share
 	History  int           // events each user's history holds before the run (L)
 	// Candidates per rank (C).
@@ -79,8 +83,13 @@ func Load(ctx context.Context, cl *Client, cfg LoadConfig) (LoadReport, error) {
 		apps  []time.Duration
 		wg    sync.WaitGroup
 	)
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	defer cancel()
+	var answered atomic.Int64
+	begin := time.Now()
+	// Requests are never cut off at the end (that would bias the tail): a client stops
+	// starting new ones once the time is up and MinRequests have been answered.
+	more := func() bool {
+		return ctx.Err() == nil && (time.Since(begin) < cfg.Duration || answered.Load() < int64(cfg.MinRequests))
+	}
 	record := func(d time.Duration, isAppend bool, err error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -92,8 +101,6 @@ func Load(ctx context.Context, cl *Client, cfg LoadConfig) (LoadReport, error) {
 			ranks = append(ranks, d)
 		case errors.As(err, &se) && se.Code == 429:
 			rep.Rejected++
-		case runCtx.Err() != nil && errors.Is(err, context.DeadlineExceeded):
-			// The run ended mid-request: not the server's failure.
 		default:
 			rep.Errors++
 			if len(rep.ErrorSamples) < 5 {
@@ -101,7 +108,6 @@ func Load(ctx context.Context, cl *Client, cfg LoadConfig) (LoadReport, error) {
 			}
 		}
 	}
-	begin := time.Now()
 	for c := range cfg.Clients {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(c)))
@@ -111,7 +117,7 @@ func Load(ctx context.Context, cl *Client, cfg LoadConfig) (LoadReport, error) {
 			for u := c; u < cfg.Users; u += cfg.Clients {
 				mine = append(mine, u)
 			}
-			for runCtx.Err() == nil {
+			for more() {
 				isAppend := len(mine) > 0 && rng.IntN(cfg.AppendEvery) == 0
 				t := time.Now()
 				var err error
@@ -119,18 +125,18 @@ func Load(ctx context.Context, cl *Client, cfg LoadConfig) (LoadReport, error) {
 					u := mine[rng.IntN(len(mine))]
 					evs := ccat.Events(cfg.AppendBatch, clock[u])
 					clock[u] += int64(cfg.AppendBatch) * 60
-					_, err = cl.Append(runCtx, userName(u), evs)
+					_, err = cl.Append(ctx, userName(u), evs)
 				} else {
 					req := ccat.Rank(cfg.Candidates)
-					_, err = cl.Rank(runCtx, userName(rng.IntN(cfg.Users)), &req)
+					_, err = cl.Rank(ctx, userName(rng.IntN(cfg.Users)), &req)
 				}
 				record(time.Since(t), isAppend, err)
+				if err == nil {
+					answered.Add(1)
+				}
 				var se *StatusError
 				if errors.As(err, &se) && se.Code == 429 {
-					select { // honour Retry-After, but never past the run's end
-					case <-runCtx.Done():
-					case <-time.After(100 * time.Millisecond):
-					}
+					time.Sleep(100 * time.Millisecond) // back off, as Retry-After asks
 				}
 			}
 		})
