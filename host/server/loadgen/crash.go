@@ -84,6 +84,12 @@ func Crash(ctx context.Context, cl *Client, cfg CrashConfig) (CrashReport, error
 			for {
 				evs := cat.Events(batch, t)
 				_, err := cl.Append(ctx, counts[w].User, evs)
+				var se *StatusError
+				if errors.As(err, &se) && se.Code == 429 {
+					// Deliberate back-pressure, nothing was written: the same batch again.
+					time.Sleep(50 * time.Millisecond)
+					continue
+				}
 				if err != nil {
 					// After the kill every append fails; before it, none may.
 					select {

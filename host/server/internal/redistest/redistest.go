@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// RequireEnv, when set (CI sets it), turns a missing redis-server from a skip into a failure.
+const RequireEnv = "SEMINAR_REQUIRE_REDIS"
+
 // Server is a running redis-server.
 type Server struct {
 	Addr string // host:port on loopback
@@ -32,6 +35,9 @@ func Binary() string {
 func Start(t testing.TB, dir string) *Server {
 	t.Helper()
 	bin := Binary()
+	if bin == "" && os.Getenv(RequireEnv) != "" {
+		t.Fatal("redis-server is not installed and " + RequireEnv + " is set: run host/server/testdata/ci-setup.sh")
+	}
 	if bin == "" {
 		t.Skip("redis-server is not installed (apt-get install redis-server, or host/server/testdata/ci-setup.sh)")
 	}
