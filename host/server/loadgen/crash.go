@@ -37,7 +37,7 @@ type CrashReport struct {
 
 // UserCount is one writer's user.
 type UserCount struct {
-	User                  string
+	User                   string
 	Acked, InFlight, Found int
 }
 

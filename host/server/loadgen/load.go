@@ -19,8 +19,8 @@ type LoadConfig struct {
 	// MinRequests keeps them running past Duration until this many requests were answered,
 	// so that a small run on a busy machine still measures something.
 	MinRequests int
-	Users    int           // users whose histories they share
-	History  int           // events each user's history holds before the run (L)
+	Users       int // users whose histories they share
+	History     int // events each user's history holds before the run (L)
 	// Candidates per rank (C).
 	Candidates int
 	// AppendEvery makes one request in this many an append of AppendBatch events; the rest
