@@ -21,7 +21,10 @@ func TestValidate(t *testing.T) {
 		{"valid event", func() error { e := abi.Event{Kind: abi.Search, Query: "q", Item: ok}; return e.Validate() }, ""},
 		{"unknown kind", func() error { e := abi.Event{Kind: 2, Item: ok}; return e.Validate() }, "k: 2, want 0 (browse) or 1 (search)"},
 		{"browse with a query", func() error { e := abi.Event{Query: "q", Item: ok}; return e.Validate() }, "q: a browse event"},
-		{"long id", func() error { e := abi.Event{Item: abi.Item{ID: strings.Repeat("x", abi.MaxStringBytes+1)}}; return e.Validate() }, "item.id: 4097 bytes"},
+		{"long id", func() error {
+			e := abi.Event{Item: abi.Item{ID: strings.Repeat("x", abi.MaxStringBytes+1)}}
+			return e.Validate()
+		}, "item.id: 4097 bytes"},
 		{"bad UTF-8 value", func() error {
 			e := abi.Event{Item: abi.Item{Attrs: []abi.Attr{{Field: "f", Value: "\xff"}}}}
 			return e.Validate()
@@ -42,7 +45,10 @@ func TestValidate(t *testing.T) {
 			o := abi.RankOptions{Weights: abi.PartWeights{abi.PartText: float32(math.Inf(1))}}
 			return o.Validate()
 		}, "weights.text: not a finite number"},
-		{"too many candidates", func() error { r := abi.RankRequest{Candidates: make([]abi.Item, abi.MaxCandidates+1)}; return r.Validate() }, "candidates: 4097 elements"},
+		{"too many candidates", func() error {
+			r := abi.RankRequest{Candidates: make([]abi.Item, abi.MaxCandidates+1)}
+			return r.Validate()
+		}, "candidates: 4097 elements"},
 		{"bad candidate", func() error { r := abi.RankRequest{Candidates: []abi.Item{ok, {Text: "\xff"}}}; return r.Validate() }, "candidates[1].text"},
 		{"bad option in a request", func() error { r := abi.RankRequest{Options: abi.RankOptions{K: -3}}; return r.Validate() }, "options.k: -3"},
 	}
