@@ -6,28 +6,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/core/parity"
 	"github.com/seminar-ranker/seminar/host"
+	"github.com/seminar-ranker/seminar/host/internal/paritytest"
 )
-
-// hostRunner runs the parity fixture through a host Ranker.
-type hostRunner struct{ r *host.Ranker }
-
-func (h hostRunner) LoadModel(ctx context.Context, file []byte) error {
-	_, err := h.r.LoadModel(ctx, file)
-	return err
-}
-
-func (h hostRunner) LoadEvents(ctx context.Context, events []abi.Event, opts abi.StoreOptions) error {
-	_, err := h.r.LoadEvents(ctx, events, opts)
-	return err
-}
-
-func (h hostRunner) Rank(ctx context.Context, req *abi.RankRequest) ([]int32, []float32, error) {
-	rep, err := h.r.Rank(ctx, req)
-	return rep.Order, rep.Scores, err
-}
 
 // TestGolden checks that the SIMD and the scalar module rank the parity fixture's cases as
 // native core does (core/parity; regenerate with go test ./core/parity -update).
@@ -52,7 +34,7 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, m.name == "simd", rt.Features().SIMD())
 			inst, err := rt.NewInstance(ctx)
 			require.NoError(t, err)
-			worst, err := parity.Check(ctx, hostRunner{host.NewRanker(inst)}, f, models)
+			worst, err := parity.Check(ctx, paritytest.Runner{R: host.NewRanker(inst)}, f, models)
 			require.NoError(t, err)
 			t.Logf("largest relative score difference from native core: %.3g", worst)
 		})

@@ -3,6 +3,7 @@ package abi
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -56,15 +57,6 @@ func at(key string, err error) error {
 	return &pathError{path: key, err: err}
 }
 
-// field prefixes the error of map key k's value with k; an unknown key is its map's error.
-func field(k string, err error) error {
-	if ke, ok := err.(*keyError); ok && !ke.passed {
-		ke.passed = true
-		return err
-	}
-	return at(k, err)
-}
-
 // atIndex prefixes err with an array index.
 func atIndex(i int, err error) error {
 	key := "[" + strconv.Itoa(i) + "]"
@@ -91,14 +83,11 @@ func (s *seen) add(bit uint, k string) error {
 func (s seen) has(bit uint) bool { return s&(1<<bit) != 0 }
 
 // keyError is a map key the message does not allow; the path to it is its map's, not its own.
-type keyError struct {
-	key    string
-	passed bool // the key's own level has passed it on
-}
+type keyError struct{ key string }
 
 func (e *keyError) Error() string { return "unknown key " + strconv.Quote(e.key) }
 
-func unknownKey(k string) error { return &keyError{key: k} }
+func unknownKey(k string) error { return &keyError{k} }
 
 func missingKey(k string) error { return errors.New("missing key " + strconv.Quote(k)) }
 
@@ -222,44 +211,70 @@ func end(r *msgp.Reader) error {
 	return nil
 }
 
-// Item reads an item map into it, reusing its slices.
-func (d *Decoder) Item(r *msgp.Reader, it *Item) error {
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return err
+// fields reads the keys of a map, each at most once and each one of names, and calls read with
+// the index in names of each key, the Reader at its value. Errors name the key; an unknown key
+// is the map's own error. A map that may be nil is read as empty.
+func fields(r *msgp.Reader, nilOK bool, names []string, read func(i int) error) (seen, error) {
+	var n int
+	var err error
+	if nilOK {
+		n, err = mapHeader(r)
+	} else {
+		n, err = r.ReadMapHeader()
 	}
-	it.ID, it.Text, it.Attrs, it.Dense = "", "", it.Attrs[:0], it.Dense[:0]
+	if err != nil {
+		return 0, err
+	}
 	var keys seen
 	for range n {
 		k, err := key(r)
 		if err != nil {
-			return err
+			return keys, err
 		}
-		switch k {
-		case "id":
-			if err = keys.add(0, k); err == nil {
-				it.ID, err = d.str(r, MaxStringBytes)
-			}
-		case "text":
-			if err = keys.add(1, k); err == nil {
-				it.Text, err = d.str(r, MaxTextBytes)
-			}
-		case "attrs":
-			if err = keys.add(2, k); err == nil {
-				err = d.attrs(r, it)
-			}
-		case "dense":
-			if err = keys.add(3, k); err == nil {
-				err = d.dense(r, it)
-			}
-		default:
-			err = unknownKey(k)
+		i := slices.Index(names, k)
+		if i < 0 {
+			return keys, unknownKey(k)
 		}
-		if err != nil {
-			return field(k, err)
+		if err := keys.add(uint(i), k); err != nil {
+			return keys, err
+		}
+		if err := read(i); err != nil {
+			return keys, at(k, err)
 		}
 	}
-	return nil
+	return keys, nil
+}
+
+// The keys of each message, in the order of their bits in a seen.
+var (
+	itemKeys        = []string{"id", "text", "attrs", "dense"}
+	attrKeys        = []string{"f", "v"}
+	eventKeys       = []string{"t", "k", "q", "item"}
+	loadEventsKeys  = []string{"exact", "int8", "skip_fine", "events"}
+	rankRequestKeys = []string{"query", "candidates", "options"}
+	optionKeys      = []string{"k", "shortlist", "exact", "bits", "heads", "refine", "esu", "weights"}
+	rankReplyKeys   = []string{"order", "scores", "exact", "bits", "timings"}
+	timingKeys      = []string{"total_us", "lut_us", "scan_us", "topk_us", "esu_us"}
+	modelInfoKeys   = []string{"dim", "heads", "top_k", "dense_dims", "bits", "codec", "codes_per_event", "bytes_per_event"}
+)
+
+// Item reads an item map into it, reusing its slices.
+func (d *Decoder) Item(r *msgp.Reader, it *Item) error {
+	it.ID, it.Text, it.Attrs, it.Dense = "", "", it.Attrs[:0], it.Dense[:0]
+	_, err := fields(r, false, itemKeys, func(i int) (err error) {
+		switch i {
+		case 0:
+			it.ID, err = d.str(r, MaxStringBytes)
+		case 1:
+			it.Text, err = d.str(r, MaxTextBytes)
+		case 2:
+			err = d.attrs(r, it)
+		default:
+			err = d.dense(r, it)
+		}
+		return err
+	})
+	return err
 }
 
 func (d *Decoder) attrs(r *msgp.Reader, it *Item) error {
@@ -299,31 +314,19 @@ func (d *Decoder) attr(r *msgp.Reader, a *Attr) error {
 		}
 		return nil
 	}
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return errors.New("an attribute is neither {f, v} nor [field, value]: " + err.Error())
+	if t != msgp.TypeMap {
+		return errors.New("an attribute is neither {f, v} nor [field, value]: " + t.String())
 	}
-	var keys seen
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
+	keys, err := fields(r, false, attrKeys, func(i int) (err error) {
+		if i == 0 {
+			a.Field, err = d.str(r, MaxStringBytes)
+		} else {
+			a.Value, err = d.str(r, MaxStringBytes)
 		}
-		switch k {
-		case "f":
-			if err = keys.add(0, k); err == nil {
-				a.Field, err = d.str(r, MaxStringBytes)
-			}
-		case "v":
-			if err = keys.add(1, k); err == nil {
-				a.Value, err = d.str(r, MaxStringBytes)
-			}
-		default:
-			err = unknownKey(k)
-		}
-		if err != nil {
-			return field(k, err)
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if keys != 3 {
 		return errors.New("an attribute map needs both f and v")
@@ -371,44 +374,25 @@ func (d *Decoder) dense(r *msgp.Reader, it *Item) error {
 
 // Event reads an event map into ev, reusing its item's slices, and checks it (Event.Validate).
 func (d *Decoder) Event(r *msgp.Reader, ev *Event) error {
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return err
-	}
 	ev.Time, ev.Kind, ev.Query = 0, Browse, ""
-	var keys seen
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
-		switch k {
-		case "t":
-			if err = keys.add(0, k); err == nil {
-				ev.Time, err = integer(r)
-			}
-		case "k":
-			if err = keys.add(1, k); err == nil {
-				var v int
-				v, err = bounded(r, int(Search))
-				ev.Kind = Kind(v)
-			}
-		case "q":
-			if err = keys.add(2, k); err == nil {
-				ev.Query, err = d.str(r, MaxStringBytes)
-			}
-		case "item":
-			if err = keys.add(3, k); err == nil {
-				err = d.Item(r, &ev.Item)
-			}
+	keys, err := fields(r, false, eventKeys, func(i int) (err error) {
+		switch i {
+		case 0:
+			ev.Time, err = integer(r)
+		case 1:
+			var v int
+			v, err = bounded(r, 255)
+			ev.Kind = Kind(v)
+		case 2:
+			ev.Query, err = d.str(r, MaxStringBytes)
 		default:
-			err = unknownKey(k)
+			err = d.Item(r, &ev.Item)
 		}
-		if err != nil {
-			return field(k, err)
-		}
-	}
+		return err
+	})
 	switch {
+	case err != nil:
+		return err
 	case !keys.has(0):
 		return missingKey("t")
 	case !keys.has(3):
@@ -458,42 +442,24 @@ func (d *Decoder) LoadEvents(b []byte) (StoreOptions, Events, error) {
 		ev, err := d.eventArray(r, b)
 		return opts, ev, err
 	}
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return opts, Events{}, err
-	}
-	var keys seen
 	var events Events
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return opts, Events{}, err
-		}
-		switch k {
-		case "exact":
-			if err = keys.add(0, k); err == nil {
-				opts.Exact, err = r.ReadBool()
-			}
-		case "int8":
-			if err = keys.add(1, k); err == nil {
-				opts.Int8, err = r.ReadBool()
-			}
-		case "skip_fine":
-			if err = keys.add(2, k); err == nil {
-				opts.SkipFine, err = r.ReadBool()
-			}
-		case "events":
-			if err = keys.add(3, k); err == nil {
-				events, err = d.eventArray(r, nil)
-			}
+	keys, err := fields(r, false, loadEventsKeys, func(i int) (err error) {
+		switch i {
+		case 0:
+			opts.Exact, err = r.ReadBool()
+		case 1:
+			opts.Int8, err = r.ReadBool()
+		case 2:
+			opts.SkipFine, err = r.ReadBool()
 		default:
-			err = unknownKey(k)
+			events, err = d.eventArray(r, nil)
 		}
-		if err != nil {
-			return opts, Events{}, field(k, err)
-		}
-	}
-	if !keys.has(3) {
+		return err
+	})
+	switch {
+	case err != nil:
+		return opts, Events{}, err
+	case !keys.has(3):
 		return opts, Events{}, missingKey("events")
 	}
 	events.b = b
@@ -529,38 +495,22 @@ func (d *Decoder) eventArray(r *msgp.Reader, whole []byte) (Events, error) {
 // (RankRequest.Validate).
 func (d *Decoder) RankRequest(b []byte, req *RankRequest) error {
 	r := d.reader(b)
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return err
-	}
 	req.Query, req.Candidates, req.Options = "", req.Candidates[:0], RankOptions{}
-	var keys seen
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
-		switch k {
-		case "query":
-			if err = keys.add(0, k); err == nil {
-				req.Query, err = d.str(r, MaxStringBytes)
-			}
-		case "candidates":
-			if err = keys.add(1, k); err == nil {
-				err = d.candidates(r, req)
-			}
-		case "options":
-			if err = keys.add(2, k); err == nil {
-				err = d.options(r, &req.Options)
-			}
+	keys, err := fields(r, false, rankRequestKeys, func(i int) (err error) {
+		switch i {
+		case 0:
+			req.Query, err = d.str(r, MaxStringBytes)
+		case 1:
+			err = d.candidates(r, req)
 		default:
-			err = unknownKey(k)
+			err = d.options(r, &req.Options)
 		}
-		if err != nil {
-			return field(k, err)
-		}
-	}
-	if !keys.has(1) {
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case !keys.has(1):
 		return missingKey("candidates")
 	}
 	if err := end(r); err != nil {
@@ -591,62 +541,33 @@ func (d *Decoder) candidates(r *msgp.Reader, req *RankRequest) error {
 
 // options reads a RankOptions map; nil reads as the defaults.
 func (d *Decoder) options(r *msgp.Reader, o *RankOptions) error {
-	n, err := mapHeader(r)
-	if err != nil {
-		return err
-	}
-	var keys seen
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
+	_, err := fields(r, true, optionKeys, func(i int) (err error) {
 		var v int
-		switch k {
-		case "k":
-			if err = keys.add(0, k); err == nil {
-				o.K, err = bounded(r, MaxTopK)
-			}
-		case "shortlist":
-			if err = keys.add(1, k); err == nil {
-				o.Shortlist, err = bounded(r, MaxTopK)
-			}
-		case "exact":
-			if err = keys.add(2, k); err == nil {
-				o.Exact, err = r.ReadBool()
-			}
-		case "bits":
-			if err = keys.add(3, k); err == nil {
-				v, err = bounded(r, 255)
-				o.Bits = Bits(v)
-			}
-		case "heads":
-			if err = keys.add(4, k); err == nil {
-				v, err = bounded(r, 255)
-				o.Heads = Heads(v)
-			}
-		case "refine":
-			if err = keys.add(5, k); err == nil {
-				v, err = bounded(r, 255)
-				o.Refine = Source(v)
-			}
-		case "esu":
-			if err = keys.add(6, k); err == nil {
-				v, err = bounded(r, 255)
-				o.ESU = Source(v)
-			}
-		case "weights":
-			if err = keys.add(7, k); err == nil {
-				err = d.partWeights(r, o)
-			}
+		switch i {
+		case 0:
+			o.K, err = bounded(r, MaxTopK)
+		case 1:
+			o.Shortlist, err = bounded(r, MaxTopK)
+		case 2:
+			o.Exact, err = r.ReadBool()
+		case 3:
+			v, err = bounded(r, 255)
+			o.Bits = Bits(v)
+		case 4:
+			v, err = bounded(r, 255)
+			o.Heads = Heads(v)
+		case 5:
+			v, err = bounded(r, 255)
+			o.Refine = Source(v)
+		case 6:
+			v, err = bounded(r, 255)
+			o.ESU = Source(v)
 		default:
-			err = unknownKey(k)
+			err = d.partWeights(r, o)
 		}
-		if err != nil {
-			return field(k, err)
-		}
-	}
-	return nil
+		return err
+	})
+	return err
 }
 
 // partWeights reads a map from part names to weights into the decoder's reused map.
@@ -673,7 +594,7 @@ func (d *Decoder) partWeights(r *msgp.Reader, o *RankOptions) error {
 		}
 		w, err := finite(r)
 		if err != nil {
-			return field(k, err)
+			return at(k, err)
 		}
 		d.weights[p] = w
 	}
@@ -694,49 +615,29 @@ func partNamed(name string) (Part, bool) {
 // RankReply reads a rank reply into rep, reusing its slices.
 func (d *Decoder) RankReply(b []byte, rep *RankReply) error {
 	r := d.reader(b)
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return err
-	}
 	order, scores := rep.Order[:0], rep.Scores[:0]
 	*rep = RankReply{}
-	var keys seen
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
-		switch k {
-		case "order":
-			if err = keys.add(0, k); err == nil {
-				rep.Order, err = int32s(r, order)
-			}
-		case "scores":
-			if err = keys.add(1, k); err == nil {
-				rep.Scores, err = float32s(r, scores)
-			}
-		case "exact":
-			if err = keys.add(2, k); err == nil {
-				rep.Exact, err = r.ReadBool()
-			}
-		case "bits":
-			if err = keys.add(3, k); err == nil {
-				var v int
-				v, err = bounded(r, 255)
-				rep.Bits = Bits(v)
-			}
-		case "timings":
-			if err = keys.add(4, k); err == nil {
-				err = timings(r, &rep.Timings)
-			}
+	keys, err := fields(r, false, rankReplyKeys, func(i int) (err error) {
+		switch i {
+		case 0:
+			rep.Order, err = int32s(r, order)
+		case 1:
+			rep.Scores, err = float32s(r, scores)
+		case 2:
+			rep.Exact, err = r.ReadBool()
+		case 3:
+			var v int
+			v, err = bounded(r, 255)
+			rep.Bits = Bits(v)
 		default:
-			err = unknownKey(k)
+			err = timings(r, &rep.Timings)
 		}
-		if err != nil {
-			return field(k, err)
-		}
-	}
-	if !keys.has(0) || !keys.has(1) {
+		return err
+	})
+	switch {
+	case err != nil:
+		return err
+	case !keys.has(0) || !keys.has(1):
 		return errors.New("a rank reply needs order and scores")
 	}
 	return end(r)
@@ -773,90 +674,64 @@ func float32s(r *msgp.Reader, dst []float32) ([]float32, error) {
 }
 
 func timings(r *msgp.Reader, t *Timings) error {
-	n, err := r.ReadMapHeader()
-	if err != nil {
+	_, err := fields(r, false, timingKeys, func(i int) (err error) {
+		f := [...]*float64{&t.Total, &t.LUT, &t.Scan, &t.TopK, &t.ESU}[i]
+		*f, err = finite64(r)
 		return err
-	}
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
-		var f *float64
-		switch k {
-		case "total_us":
-			f = &t.Total
-		case "lut_us":
-			f = &t.LUT
-		case "scan_us":
-			f = &t.Scan
-		case "topk_us":
-			f = &t.TopK
-		case "esu_us":
-			f = &t.ESU
-		default:
-			return unknownKey(k)
-		}
-		if *f, err = finite64(r); err != nil {
-			return field(k, err)
-		}
-	}
-	return nil
+	})
+	return err
 }
 
 // ModelInfo reads a load_model reply.
 func (d *Decoder) ModelInfo(b []byte, info *ModelInfo) error {
 	r := d.reader(b)
-	n, err := r.ReadMapHeader()
-	if err != nil {
-		return err
-	}
 	*info = ModelInfo{}
-	for range n {
-		k, err := key(r)
-		if err != nil {
-			return err
-		}
+	_, err := fields(r, false, modelInfoKeys, func(i int) (err error) {
 		var v int
-		switch k {
-		case "dim":
+		switch i {
+		case 0:
 			info.Dim, err = bounded(r, math.MaxInt32)
-		case "heads":
+		case 1:
 			info.Heads, err = bounded(r, math.MaxInt32)
-		case "top_k":
+		case 2:
 			info.TopK, err = bounded(r, math.MaxInt32)
-		case "dense_dims":
-			var m int
-			if m, err = array(r, MaxDenseSlots); err == nil {
-				info.DenseDims = make([]int, m)
-				for i := range m {
-					if info.DenseDims[i], err = bounded(r, maxDenseDim); err != nil {
-						err = atIndex(i, err)
-						break
-					}
-				}
-			}
-		case "bits":
+		case 3:
+			info.DenseDims, err = ints(r, MaxDenseSlots, maxDenseDim)
+		case 4:
 			v, err = bounded(r, 255)
 			info.Bits = Bits(v)
-		case "codec":
+		case 5:
 			var c uint64
 			if c, err = r.ReadUint(); err == nil && c > math.MaxUint32 {
 				err = errors.New("over 32 bits")
 			}
 			info.Codec = uint32(c)
-		case "codes_per_event":
+		case 6:
 			info.CodesPerEvent, err = bounded(r, math.MaxInt32)
-		case "bytes_per_event":
-			info.BytesPerEvent, err = bounded(r, math.MaxInt32)
 		default:
-			err = unknownKey(k)
+			info.BytesPerEvent, err = bounded(r, math.MaxInt32)
 		}
-		if err != nil {
-			return field(k, err)
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	return end(r)
+}
+
+// ints reads an array of at most n integers in [0, limit].
+func ints(r *msgp.Reader, n, limit int) ([]int, error) {
+	m, err := array(r, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, m)
+	for i := range out {
+		if out[i], err = bounded(r, limit); err != nil {
+			return nil, atIndex(i, err)
+		}
+	}
+	return out, nil
 }
 
 // EventCount reads the reply of the exports that change the events held.
@@ -876,7 +751,7 @@ func (d *Decoder) EventCount(b []byte) (int, error) {
 			return 0, unknownKey(k)
 		}
 		if count, err = bounded(r, MaxEvents); err != nil {
-			return 0, field(k, err)
+			return 0, at(k, err)
 		}
 		found = true
 	}

@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/core/parity"
 	"github.com/seminar-ranker/seminar/host"
+	"github.com/seminar-ranker/seminar/host/internal/paritytest"
 )
 
 // TestEmbeddedModules fails when the embedded modules are stale: run ./build.sh module.
@@ -37,26 +37,8 @@ func TestEmbeddedModules(t *testing.T) {
 			assert.Equal(t, tt.simd, rt.Features().SIMD())
 			inst, err := rt.NewInstance(ctx)
 			require.NoError(t, err)
-			_, err = parity.Check(ctx, runner{host.NewRanker(inst)}, f, models)
+			_, err = parity.Check(ctx, paritytest.Runner{R: host.NewRanker(inst)}, f, models)
 			require.NoError(t, err, "stale embedded module? run ./build.sh module")
 		})
 	}
-}
-
-// runner runs the parity fixture through a host Ranker.
-type runner struct{ r *host.Ranker }
-
-func (h runner) LoadModel(ctx context.Context, file []byte) error {
-	_, err := h.r.LoadModel(ctx, file)
-	return err
-}
-
-func (h runner) LoadEvents(ctx context.Context, events []abi.Event, opts abi.StoreOptions) error {
-	_, err := h.r.LoadEvents(ctx, events, opts)
-	return err
-}
-
-func (h runner) Rank(ctx context.Context, req *abi.RankRequest) ([]int32, []float32, error) {
-	rep, err := h.r.Rank(ctx, req)
-	return rep.Order, rep.Scores, err
 }
