@@ -6,7 +6,7 @@ export PATH := $(TOOLS):$(PATH)
 WAZERO := $(TOOLS)/wazero
 WASMEXEC = $(shell go env GOROOT)/lib/wasm/go_wasip1_wasm_exec
 
-.PHONY: all build test test-native test-wasm test-node bench bench-report demo results study clean tools
+.PHONY: all build test test-native test-wasm test-node test-web web-demo bench bench-report demo results study clean tools
 
 all: build
 
@@ -18,7 +18,7 @@ $(WAZERO):
 
 tools: $(WAZERO)
 
-test: build test-native test-wasm test-node
+test: build test-native test-wasm test-node test-web
 
 test-native:
 	go vet ./...
@@ -30,9 +30,22 @@ test-wasm: $(WAZERO)
 	GOWASIRUNTIME=wazero GOOS=wasip1 GOARCH=wasm GOEXPERIMENT=simd \
 		go test -count=1 -exec "$(WASMEXEC)" ./core/... ./wasm/...
 
-# The modules in bin/ run by a second embedder, Node's WASI, against the parity fixtures.
+# The modules in bin/ run by Node's WASI and by the web package's own core against the parity
+# fixtures, with the package's unit tests.
 test-node: build
-	node --test web/test/
+	node --test web/test/*.test.mjs
+
+# The web package in Debian's Chromium (web/scripts/ci-setup.sh installs it and the npm tools):
+# its types, then parity, history, Worker and demo tests in a real browser.
+test-web: build
+	cd web && npx tsc -p tsconfig.json
+	node --test --test-concurrency=1 web/test/browser/*.test.mjs
+
+# The demo page on loopback: trains the demo model on MovieLens once (about a minute; cached in
+# out/web-demo), then serves http://127.0.0.1:8080/web/demo/.
+web-demo: build
+	./bin/seminar demo --quiet --eval-users 0 --cache-dir out/web-demo
+	node web/scripts/serve.mjs --port 8080
 
 bench: $(WAZERO)
 	go test -run '^$$' -bench . -benchmem ./core/...

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -227,13 +228,26 @@ func (i *Instance) statusError(name string, s Status) error {
 // message is an anonymous wasm stack; the Go runtime inside says why on stderr ("fatal error:
 // out of memory"), so its last lines join the error.
 func (i *Instance) broke(name string, cause error) error {
-	if why := i.stderr.String(); why != "" {
-		i.err = fmt.Errorf("host: %s: %w: %w; the module wrote: %s", name, ErrInstanceBroken, cause, why)
-	} else {
-		i.err = fmt.Errorf("host: %s: %w: %w", name, ErrInstanceBroken, cause)
-	}
+	i.err = fmt.Errorf("host: %s: %w: %w", name, ErrInstanceBroken, &trapError{cause: cause, why: i.stderr.Cause()})
 	return i.err
 }
+
+// trapError is why a call broke its instance: the runtime's error, whose message is its first
+// line (wazero adds an anonymous wasm stack), and what the module wrote about it.
+type trapError struct {
+	cause error
+	why   string
+}
+
+func (e *trapError) Error() string {
+	msg, _, _ := strings.Cut(e.cause.Error(), "\n")
+	if e.why != "" {
+		msg += "; the module wrote: " + e.why
+	}
+	return msg
+}
+
+func (e *trapError) Unwrap() error { return e.cause }
 
 // statusBlockSize is the size of the status block: five 32-bit words.
 const statusBlockSize = 20

@@ -245,7 +245,7 @@ func (r *Runtime) instantiate(ctx context.Context) (*Instance, error) {
 		if cerr := ctx.Err(); cerr != nil && errors.Is(err, errCancelledAtClock) {
 			err = cerr
 		}
-		if why := stderr.String(); why != "" {
+		if why := stderr.Cause(); why != "" {
 			err = fmt.Errorf("%w; the module wrote: %s", err, why)
 		}
 		return nil, fmt.Errorf("host: instantiate: %w", err)

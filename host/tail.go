@@ -50,3 +50,13 @@ func (t *tail) String() string {
 	defer t.mu.Unlock()
 	return strings.Join(strings.Fields(string(t.buf)), " ")
 }
+
+// Cause returns the Go runtime's account of a fatal error, on one line: what it wrote before
+// the goroutine dumps that follow.
+func (t *tail) Cause() string {
+	s := t.String()
+	if i := strings.Index(s, " goroutine "); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,8 +1,10 @@
 package abi
 
 // The messages of the ABI. Each exported field's msgpack tag is its key on the wire (json tags
-// match, for fixtures and the CLI); docs/abi.md and the web package's TypeScript declarations
-// are generated from these definitions (abigen), and tests fail when either drifts.
+// match, for fixtures and the CLI); a field tagged abi:"required" must be present in a request,
+// the others may be left out (omitempty: the encoders leave them out when zero). docs/abi.md and
+// the web package's TypeScript declarations are generated from this file (package abigen), and
+// tests fail when either drifts from it.
 
 // Kind says how an event reached its item.
 type Kind uint8
@@ -17,8 +19,10 @@ const (
 // Attr is one categorical attribute of an item, such as genre=Comedy. On the wire it is a map
 // {f, v}; decoders also accept an array [field, value].
 type Attr struct {
-	Field string `msgpack:"f" json:"f"`
-	Value string `msgpack:"v" json:"v"`
+	// Field is the attribute's name, such as "genre".
+	Field string `msgpack:"f" json:"f" abi:"required"`
+	// Value is the attribute's value, such as "Comedy".
+	Value string `msgpack:"v" json:"v" abi:"required"`
 }
 
 // Item is a catalogue entry with its modalities. Any modality may be missing: an empty ID,
@@ -39,13 +43,13 @@ type Item struct {
 type Event struct {
 	// Time is in Unix seconds. Events come in non-decreasing time order, all less than 2^39 s
 	// after the first event held.
-	Time int64 `msgpack:"t" json:"t"`
+	Time int64 `msgpack:"t" json:"t" abi:"required"`
 	// Kind is Browse (the default) or Search.
 	Kind Kind `msgpack:"k,omitempty" json:"k,omitempty"`
 	// Query is the search's query; it must be empty for a browse event.
 	Query string `msgpack:"q,omitempty" json:"q,omitempty"`
 	// Item is the item browsed or clicked.
-	Item Item `msgpack:"item" json:"item"`
+	Item Item `msgpack:"item" json:"item" abi:"required"`
 }
 
 // StoreOptions say what the module keeps of each event besides its PQ codes.
@@ -66,7 +70,7 @@ type StoreOptions struct {
 type LoadEvents struct {
 	StoreOptions `msgpack:",inline"`
 	// Events are at most MaxEvents, in time order.
-	Events []Event `msgpack:"events" json:"events"`
+	Events []Event `msgpack:"events" json:"events" abi:"required"`
 }
 
 // EventCount is the reply of the exports that change the events held.
@@ -157,7 +161,7 @@ type RankRequest struct {
 	// Query is the current search's query; "" ranks for a feed (a browse target).
 	Query string `msgpack:"query,omitempty" json:"query,omitempty"`
 	// Candidates are at most MaxCandidates items.
-	Candidates []Item `msgpack:"candidates" json:"candidates"`
+	Candidates []Item `msgpack:"candidates" json:"candidates" abi:"required"`
 	// Options are the ranking's knobs; the zero value is the default.
 	Options RankOptions `msgpack:"options,omitempty" json:"options,omitempty"`
 }

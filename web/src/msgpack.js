@@ -1,11 +1,10 @@
 // A small MessagePack (https://msgpack.org/) encoder and decoder for the scoring module's
 // messages (docs/abi.md). encode takes null, booleans, numbers (integers as the smallest int
-// encoding, other numbers as float64), strings, arrays, Uint8Array (bin) and plain objects
-// (maps with string keys, in insertion order); decode returns the same kinds, maps as plain
-// objects and 64-bit integers beyond 2^53 as BigInt.
+// encoding, other numbers as float64), strings, arrays (and numeric typed arrays), Uint8Array
+// (bin) and plain objects (maps with string keys, in insertion order); decode returns the same
+// kinds, maps as plain objects and 64-bit integers beyond 2^53 as BigInt.
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+import { utf8Decode, utf8Encode } from './utf8.js';
 
 class Writer {
   constructor() {
@@ -40,7 +39,7 @@ class Writer {
       case 'number': this.number(v); return;
       case 'bigint': this.bigint(v); return;
       case 'string': {
-        const b = textEncoder.encode(v);
+        const b = utf8Encode(v);
         if (b.length < 32) this.u8(0xa0 | b.length);
         else if (b.length < 0x100) { this.u8(0xd9); this.u8(b.length); }
         else if (b.length < 0x10000) { this.u8(0xda); this.u16(b.length); }
@@ -57,7 +56,8 @@ class Writer {
       this.bytes(v);
       return;
     }
-    if (Array.isArray(v)) {
+    // Float32Array and the other numeric typed arrays (dense vectors) go as arrays of numbers.
+    if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
       this.header(v.length, 0x90, 15, 0xdc, 0xdd);
       for (const x of v) this.value(x);
       return;
@@ -116,7 +116,7 @@ export function decode(bytes) {
   const u8 = () => { need(1); return view.getUint8(pos++); };
   const take = (n, read) => { need(n); const v = read(pos); pos += n; return v; };
   const int64 = (v) => (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-  const str = (n) => { need(n); const s = textDecoder.decode(bytes.subarray(pos, pos + n)); pos += n; return s; };
+  const str = (n) => { need(n); const s = utf8Decode(bytes.subarray(pos, pos + n)); pos += n; return s; };
   const bin = (n) => { need(n); const b = new Uint8Array(bytes.subarray(pos, pos + n)); pos += n; return b; };
   const array = (n) => { const a = new Array(n); for (let i = 0; i < n; i++) a[i] = value(); return a; };
   const map = (n) => {
