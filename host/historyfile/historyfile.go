@@ -102,9 +102,9 @@ func Open(fsys FS, dir string) (*Dir, *Contents, error) {
 	}
 	gen, recs, rest, err := parse(log, logMagic)
 	if err != nil || gen != d.gen {
-		// A log whose header does not read was never acknowledged to anyone (its header is
-		// synced before its first record is written): like one of another generation, it
-		// holds nothing the snapshot lacks.
+		// A log of another generation holds nothing the snapshot lacks. One whose header does
+		// not read cannot be matched to the snapshot at all: a new log's header is synced
+		// before it is put in place, so this is outside damage, and its records go with it.
 		c.Stale = true
 		if err := d.remove(LogFile); err != nil {
 			return nil, nil, err
