@@ -15,7 +15,8 @@ export GOFLAGS="${GOFLAGS:--trimpath}"
 mkdir -p bin
 
 build_cli() {
-	go build -o bin/seminar ./cmd/seminar
+	# AVX2 kernels (chosen at run time) for training and --native ranking.
+	GOEXPERIMENT=simd go build -o bin/seminar ./cmd/seminar
 }
 
 build_wasm() {

@@ -43,21 +43,21 @@ func FuzzExports(f *testing.F) {
 	rt := newTestRuntime(f, Modules{SIMD: testModules.SIMD}, Options{Stderr: &stderr})
 	var inst *Instance
 	var r *Ranker
-	dirty := true
+	// What an input changed, and so what the next one must restore: the model, the events held
+	// (replaced or truncated), or only events appended after the fixture's, which truncation
+	// takes back cheaply.
+	var modelChanged, eventsReplaced, appended bool
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		ctx := context.Background()
 		if inst == nil || inst.Err() != nil {
-			inst = newTestInstance(t, rt)
+			// Not newTestInstance: the instance outlives this input, closed with the runtime.
+			var err error
+			inst, err = rt.NewInstance(ctx)
+			require.NoError(t, err)
 			r = NewRanker(inst)
-			_, err := r.LoadModel(ctx, model)
-			require.NoError(t, err)
-			dirty = true
+			modelChanged = true
 		}
-		if dirty {
-			_, err := r.LoadEvents(ctx, fx.Events, abi.StoreOptions{Exact: true})
-			require.NoError(t, err)
-			dirty = false
-		}
+		restore(t, ctx, r, model, fx.Events, &modelChanged, &eventsReplaced, &appended)
 		x := &inst.x
 		requestExports := []export{x.loadModel, x.loadEvents, x.appendEvents, x.rank, x.loadStore, x.appendStore}
 		var live []uint32
@@ -97,13 +97,22 @@ func FuzzExports(f *testing.F) {
 				err = inst.callStatus(ctx, x.storeSegment, a%512, 0)
 			case 12:
 				err = inst.callStatus(ctx, x.truncateEvents, a%512, 0)
-				dirty = dirty || err == nil
+				eventsReplaced = eventsReplaced || err == nil
 			default: // a request export, the payload that follows
 				payload := ops[:min(int(b%512), len(ops))]
 				ops = ops[len(payload):]
 				e := requestExports[code-4]
 				err = r.request(ctx, e, payload, func([]byte) error { return nil })
-				dirty = dirty || (err == nil && e != x.rank)
+				if err == nil {
+					switch e {
+					case x.loadModel:
+						modelChanged = true
+					case x.loadEvents, x.loadStore:
+						eventsReplaced = true
+					case x.appendEvents, x.appendStore:
+						appended = true
+					}
+				}
 			}
 			var serr *StatusError
 			if err != nil && (!errors.As(err, &serr) || serr.Status == StatusInternal) {
@@ -113,12 +122,27 @@ func FuzzExports(f *testing.F) {
 		for _, ptr := range live {
 			require.NoError(t, inst.free(ctx, ptr))
 		}
-		if dirty {
-			// A successful load_model dropped the fixture's model: load it again.
-			_, err := r.LoadModel(ctx, model)
-			require.NoError(t, err)
-		}
 	})
+}
+
+// restore puts the fixture's model and events back into r's instance, doing only what the
+// last input's changes need.
+func restore(t *testing.T, ctx context.Context, r *Ranker, model []byte, events []abi.Event, modelChanged, replaced, appended *bool) {
+	if *modelChanged {
+		_, err := r.LoadModel(ctx, model)
+		require.NoError(t, err)
+		*replaced = true
+	}
+	if *appended && !*replaced {
+		if _, err := r.TruncateEvents(ctx, len(events)); err != nil {
+			*replaced = true
+		}
+	}
+	if *replaced {
+		_, err := r.LoadEvents(ctx, events, abi.StoreOptions{Exact: true})
+		require.NoError(t, err)
+	}
+	*modelChanged, *replaced, *appended = false, false, false
 }
 
 // fuzzRequests returns one valid input per request export: load_model, load_events,

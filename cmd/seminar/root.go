@@ -20,6 +20,7 @@ func newRootCmd() *cobra.Command {
 		newResultsCmd(),
 		newBenchCmd(),
 		newDemoCmd(),
+		newServeCmd(),
 	)
 	return root
 }

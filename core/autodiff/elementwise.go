@@ -1,6 +1,10 @@
 package autodiff
 
-import "math"
+import (
+	"math"
+
+	"github.com/seminar-ranker/seminar/core/kernels"
+)
 
 // Add returns a + b (same shapes).
 func (t *Tape) Add(a, b Var) Var { return t.binary("Add", opAdd, a, b) }
@@ -70,14 +74,15 @@ func (t *Tape) backBinary(n *node) {
 	}
 }
 
-// addTo adds src to dst; dst nil means no gradient is wanted.
+// addTo adds src to dst; dst nil means no gradient is wanted. kernels.Add gives the same sums
+// as the plain loop, in SIMD where the build has it: gradients are accumulated this way on
+// every backward pass.
 func addTo(dst, src []float32) {
 	if dst == nil {
 		return
 	}
-	for i, v := range src {
-		dst[i] += v
-	}
+	dst = dst[:len(src)]
+	kernels.Add(dst, dst, src)
 }
 
 // Scale returns c·a.

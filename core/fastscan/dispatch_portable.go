@@ -1,4 +1,4 @@
-//go:build !(goexperiment.simd && wasm)
+//go:build !(goexperiment.simd && (wasm || amd64))
 
 package fastscan
 
@@ -17,3 +17,5 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 func selectFast16(_ []uint16, _ int, idx []int32, _ bool) ([]int32, bool) { return idx, false }
 
 func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangePortable(row) }
+
+func nextAbove16(scores []uint16, i int, th uint32) int { return nextAbove16Portable(scores, i, th) }

@@ -34,5 +34,7 @@
 //
 // Every kernel has a portable Go version; built for wasm with GOEXPERIMENT=simd, Scan4,
 // ScanMulti4, TopK16 and QuantizeLUT's row ranges run SIMD128 code instead, whose results the
-// tests check to be identical to the portable ones.
+// tests check to be identical to the portable ones. Built for amd64 with GOEXPERIMENT=simd,
+// Scan4 and ScanMulti4 run AVX2 code when the CPU has it (one VPSHUFB looks up a whole
+// 32-event block), again checked bit for bit against the portable sums.
 package fastscan

@@ -21,6 +21,10 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 
 func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangeSIMD(row) }
 
+// nextAbove16 stays portable in wasm: topK16SIMD handles the score sets the reservoir would
+// see many of.
+func nextAbove16(scores []uint16, i int, th uint32) int { return nextAbove16Portable(scores, i, th) }
+
 func selectFast16(scores []uint16, k int, idx []int32, simd bool) ([]int32, bool) {
 	if !simd {
 		return idx, false

@@ -59,15 +59,22 @@ func select16Portable(s *selection, scores []uint16) {
 	}
 	s.n = s.room
 	s.compact()
-	th := s.th // a local, not a load through s on every score
-	for i := s.room; i < len(scores); i++ {
-		if key := key16(scores[i]); key > th {
-			if s.push(key, i) {
-				s.compact()
-			}
-			th = s.th
+	for i := nextAbove16(scores, s.room, s.th); i < len(scores); i = nextAbove16(scores, i+1, s.th) {
+		if s.push(key16(scores[i]), i) {
+			s.compact()
 		}
 	}
+}
+
+// nextAbove16Portable returns the first index j ≥ i whose score's key exceeds th, or
+// len(scores): the threshold test of select16Portable, which rejects almost every score.
+func nextAbove16Portable(scores []uint16, i int, th uint32) int {
+	for ; i < len(scores); i++ {
+		if key16(scores[i]) > th {
+			return i
+		}
+	}
+	return len(scores)
 }
 
 // TopKFloat is TopK16 for float32 scores. Scores are ordered by value with −0 equal to +0;

@@ -27,7 +27,8 @@ export interface RankerOptions {
   /** The model file. */
   model: ModelSource;
   /** Both builds of the module; the SIMD128 one runs where the engine supports it. */
-  modules: { simd: ModuleSource; scalar: ModuleSource };
+  /** Both builds of the module; by default the ones the package ships (packagedModules()). */
+  modules?: { simd: ModuleSource; scalar: ModuleSource };
   /**
    * Where the history persists: the name of an IndexedDB history (default "default"), a
    * HistoryStore (on the calling thread only), or null for none.
@@ -105,3 +106,6 @@ export function compileModule(
 ): Promise<{ module: WebAssembly.Module; simd: boolean }>;
 /** The ABI version this package speaks. */
 export const ABI_VERSION: number;
+
+/** The URLs of the modules the npm package ships, beside its sources. */
+export function packagedModules(): { simd: string; scalar: string };

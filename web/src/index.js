@@ -27,6 +27,15 @@ async function getModel(model, onProgress) {
 }
 
 
+/**
+ * The modules the npm package ships (copied in by `npm pack`), beside its sources: what a page
+ * uses when it names none.
+ */
+export const packagedModules = () => ({
+  simd: new URL('../modules/seminar.wasm', import.meta.url).href,
+  scalar: new URL('../modules/seminar-scalar.wasm', import.meta.url).href,
+});
+
 /** The thread the module runs on, by default: a Worker where the page has one. */
 const workerByDefault = () => typeof Worker === 'function' && typeof document !== 'undefined';
 
@@ -38,8 +47,8 @@ export class Ranker {
    * @returns {Promise<Ranker>}
    */
   static async create(options) {
-    const { model, modules, store = 'default', storeOptions, worker = workerByDefault(), forceScalar = false, onProgress, onLog } = options;
-    if (!model || !modules) throw new SeminarError('bad-option', 'Ranker.create needs a model and modules');
+    const { model, modules = packagedModules(), store = 'default', storeOptions, worker = workerByDefault(), forceScalar = false, onProgress, onLog } = options;
+    if (!model) throw new SeminarError('bad-option', 'Ranker.create needs a model');
     const [bytes, { module, simd }] = await Promise.all([getModel(model, onProgress), compileModule(modules, { forceScalar })]);
     if (worker) {
       if (store !== null && store !== false && typeof store !== 'string') {
