@@ -18,7 +18,7 @@ $(WAZERO):
 
 tools: $(WAZERO)
 
-test: build test-native test-wasm test-node test-web
+test: build test-native test-wasm test-node test-web test-arm64 mobile-build test-jsc
 
 test-native:
 	go vet ./...
@@ -91,3 +91,26 @@ demo: build
 
 clean:
 	rm -rf bin
+
+# Phones. host/mobile/testdata/ci-setup.sh installs qemu-user-static and jsc.
+.PHONY: test-arm64 mobile-build test-jsc
+
+# The host's tests and the parity suite cross-built for linux/arm64, the CPU of phones, and run
+# under qemu-aarch64-static: wazero's arm64 compiler ranks the goldens. The test binaries cannot
+# run the go command under qemu, so they read the modules from bin/. Emulated timings say
+# nothing about a device.
+test-arm64: build
+	SEMINAR_MODULES_DIR=$(CURDIR)/bin GOARCH=arm64 go test -count=1 -exec qemu-aarch64-static \
+		./host ./host/mobile ./host/historyfile/... ./core/parity ./core/abi/...
+
+# host/mobile compiled for the targets of gomobile bind (gomobile itself needs the Android NDK
+# and Xcode, which CI does not have).
+mobile-build:
+	GOOS=android GOARCH=arm64 go build ./host/mobile
+	GOOS=ios GOARCH=arm64 CGO_ENABLED=0 go build ./host/mobile
+
+# The web package's core in JavaScriptCore (the engine of iOS): the parity goldens for both
+# modules, a history restored across two cores, and rank timings at L = 10^4, C = 100 beside
+# V8 (Node) and wazero in the same run.
+test-jsc: build
+	node web/jsc/run.mjs

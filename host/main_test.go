@@ -55,9 +55,18 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// buildModules builds ./wasm as build.sh does. Building here, rather than reading bin/, tests
-// the sources as they are; the go command's build cache makes it cheap after the first run.
+// modulesDirEnv names a directory holding prebuilt seminar.wasm and seminar-scalar.wasm for
+// TestMain to use instead of building them: a test binary run where there is no go command,
+// such as a cross-compiled one under qemu (make test-arm64), cannot build them itself.
+const modulesDirEnv = "SEMINAR_MODULES_DIR"
+
+// buildModules builds ./wasm as build.sh does, or reads the modules from $SEMINAR_MODULES_DIR.
+// Building here, rather than reading bin/, tests the sources as they are; the go command's
+// build cache makes it cheap after the first run.
 func buildModules(dir string) (Modules, error) {
+	if prebuilt := os.Getenv(modulesDirEnv); prebuilt != "" {
+		return readModules(prebuilt)
+	}
 	root, err := repoRoot()
 	if err != nil {
 		return Modules{}, err
@@ -79,6 +88,18 @@ func buildModules(dir string) (Modules, error) {
 	}
 	if mods.Scalar, err = build("seminar-scalar.wasm", "nosimd"); err != nil {
 		return Modules{}, err
+	}
+	return mods, nil
+}
+
+func readModules(dir string) (Modules, error) {
+	var mods Modules
+	var err error
+	if mods.SIMD, err = os.ReadFile(filepath.Join(dir, "seminar.wasm")); err != nil {
+		return Modules{}, fmt.Errorf("%s: %w", modulesDirEnv, err)
+	}
+	if mods.Scalar, err = os.ReadFile(filepath.Join(dir, "seminar-scalar.wasm")); err != nil {
+		return Modules{}, fmt.Errorf("%s: %w", modulesDirEnv, err)
 	}
 	return mods, nil
 }
