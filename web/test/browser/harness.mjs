@@ -32,6 +32,9 @@ export async function open() {
   const server = await serve();
   const profile = mkdtempSync(path.join(tmpdir(), 'seminar-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath, args: FLAGS, headless: true, viewport: { width: 1280, height: 900 } });
+  // Waits end when the page gets there, however long that takes; the bound only stops a hang,
+  // and a loaded 2-core machine can take long to fetch and compile the module.
+  context.setDefaultTimeout(180_000);
   const page = context.pages()[0] ?? await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
