@@ -47,7 +47,7 @@ function generated(fixture) {
   const byId = new Map();
   const add = (it) => { if (!byId.has(it.id)) byId.set(it.id, { ...it, attrs: (it.attrs ?? []).map((a) => (Array.isArray(a) ? { f: a[0], v: a[1] } : a)) }); };
   for (const e of fixture.events) add(e.item);
-  for (const c of fixture.cases) c.candidates.forEach(add);
+  for (const c of fixture.cases) c.request.candidates.forEach(add);
   const items = [...byId.values()];
   const popularity = new Map(items.map((it, i) => [it.id, items.length - i]));
   const events = fixture.events.map((e) => ({ ...e, item: strip(byId.get(e.item.id)) }));
