@@ -112,6 +112,10 @@ const (
 	MaxAttrs = 256
 	// MaxDenseSlots bounds the dense modalities of an item.
 	MaxDenseSlots = 16
+	// MaxDenseValue bounds the magnitude of a dense feature: features are embeddings or
+	// normalised values, and the bound keeps every encoded vector within what the PQ codes
+	// can hold.
+	MaxDenseValue = 1e6
 	// MaxTopK bounds RankOptions.K and Shortlist.
 	MaxTopK = 1 << 16
 	// AllocLimit bounds the bytes of the module's live alloc buffers.

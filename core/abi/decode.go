@@ -363,7 +363,10 @@ func (d *Decoder) dense(r *msgp.Reader, it *Item) error {
 		}
 		x = x[:w]
 		for i := range x {
-			if x[i], err = finite(r); err != nil {
+			if x[i], err = finite(r); err == nil && !(x[i] >= -MaxDenseValue && x[i] <= MaxDenseValue) {
+				err = errors.New("not a finite number within ±1e6")
+			}
+			if err != nil {
 				return atIndex(k, atIndex(i, err))
 			}
 		}

@@ -21,7 +21,8 @@ func checkString(s string, limit int) error {
 }
 
 // Validate reports the first reason it is not a valid item: a string too long or not UTF-8,
-// too many attributes or dense slots, a dense value that is NaN or infinite. The widths of the
+// too many attributes or dense slots, a dense value that is NaN, infinite or beyond
+// ±MaxDenseValue. The widths of the
 // dense slots are the model's to check.
 func (it *Item) Validate() error {
 	if err := checkString(it.ID, MaxStringBytes); err != nil {
@@ -52,8 +53,8 @@ func (it *Item) Validate() error {
 				strconv.Itoa(maxDenseDim))))
 		}
 		for i, v := range x {
-			if v-v != 0 {
-				return at("dense", atIndex(k, atIndex(i, errors.New("not a finite number"))))
+			if !(v >= -MaxDenseValue && v <= MaxDenseValue) {
+				return at("dense", atIndex(k, atIndex(i, errors.New("not a finite number within ±1e6"))))
 			}
 		}
 	}

@@ -2,12 +2,14 @@ package session
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/seminar-ranker/seminar/core/abi"
 	"github.com/seminar-ranker/seminar/core/model"
 	"github.com/seminar-ranker/seminar/core/modelfile"
+	"github.com/seminar-ranker/seminar/core/pq"
 	"github.com/seminar-ranker/seminar/core/retrieval"
 )
 
@@ -58,6 +60,7 @@ type Session struct {
 	ev    abi.Event
 	cands []retrieval.Candidate
 	part  [model.NumParts]float32
+	parts []float32 // one event's parts, for checkParts
 }
 
 var errNoModel = abi.NotLoaded("no model loaded: call load_model first")
@@ -157,6 +160,9 @@ func (s *Session) check(evs Events, replace, exact bool) error {
 		if err := s.model.CheckItem(&ev.Item); err != nil {
 			return err
 		}
+		if err := s.checkParts(ev); err != nil {
+			return err
+		}
 		t := ev.Time
 		if !have {
 			base, last, have = t, t, true
@@ -173,6 +179,25 @@ func (s *Session) check(evs Events, replace, exact bool) error {
 	})
 	if err != nil {
 		return abi.BadInput(err.Error())
+	}
+	return nil
+}
+
+// checkParts encodes ev's parts and checks that the codec can encode them: a trained model's
+// weights can make even bounded features too large for the codes, and an event the codes
+// cannot hold must be refused here, before any event is kept.
+func (s *Session) checkParts(ev *abi.Event) error {
+	if s.codec == nil {
+		return nil
+	}
+	s.parts = slices.Grow(s.parts[:0], model.NumParts*s.model.Dim())[:model.NumParts*s.model.Dim()]
+	if err := s.enc.EventParts(s.parts, ev.Query, ev.Kind, &ev.Item); err != nil {
+		return err
+	}
+	for _, x := range s.parts {
+		if !(x >= -pq.MaxMagnitude && x <= pq.MaxMagnitude) {
+			return errors.New("the event's encoded vector is beyond what the codes hold (a dense feature too large?)")
+		}
 	}
 	return nil
 }
