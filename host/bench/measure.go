@@ -56,7 +56,7 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 			c()
 		}
 	}()
-	focus := l == plan.FocusL
+	focus := l == plan.FocusL && !plan.HeadlineOnly
 	pq, pqInt8, exact := benchModes(d)
 	var cs []contender
 	wasm := func(rt *host.Runtime, runner string, m benchMode, onlyC int, afterModel func(*host.Instance)) error {
@@ -93,6 +93,22 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 		}
 	}
 	cs = append(cs, nativeContender(pq, 0))
+	if rts.ref != nil && d.codec.Bits() == 4 {
+		// The reference pairs sub-quantizers: an odd count is scanned with one more.
+		m := d.codec.CodesPerEvent()
+		scan, err := rts.ref.Scan4(ctx, l, m+m%2, uint64(l))
+		if err != nil {
+			return nil, mem, err
+		}
+		cs = append(cs, contender{RunnerReference, ModePQ, 0, func(c int) (Stages, []int32, error) {
+			for range c {
+				if err := scan(); err != nil {
+					return Stages{}, nil, err
+				}
+			}
+			return Stages{}, nil, nil
+		}})
+	}
 	if focus {
 		for _, r := range []struct {
 			rt     *host.Runtime
@@ -264,7 +280,7 @@ func measureCall(cs []contender, l, c int, plan Plan) ([]RankRow, error) {
 		want, ok := nativeOrder[ct.mode]
 		rows[i] = RankRow{Runner: ct.runner, Mode: ct.mode, L: l, C: c, Reps: reps,
 			Median: timing.Quantile(walls[i], 0.5), P90: timing.Quantile(walls[i], 0.9), Inside: medianStages(inside[i]),
-			SameOrder: ok && slices.Equal(orders[i], want)}
+			SameOrder: ok && slices.Equal(orders[i], want), Rounds: walls[i]}
 	}
 	return rows, nil
 }
