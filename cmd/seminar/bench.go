@@ -68,6 +68,8 @@ func newBenchCmd() *cobra.Command {
 	fl.BoolVar(&quick, "quick", false, "tiny sizes and a small model: checks that everything runs, measures nothing useful")
 	fl.BoolVar(&headline, "headline", false, "only the headline ratios: rank ÷ reference scans at L = 10^4 and 10^5, C = 100 (about 30 s)")
 	fl.StringVar(&opts.Reference, "reference", "", "reference kernels timed against the rank calls (default: ../shared/reference/fastscan_ref.wasm beside the repository)")
+	fl.StringVar(&opts.Export, "export", "", "also write the model, each length's event store and each rank request to this folder, "+
+		"for node web/scripts/rank-ratio.mjs to replay in V8")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON instead of Markdown tables")
 	fl.StringVar(&markdown, "markdown", "", "also write the report as a Markdown page to this file (e.g. docs/bench.md)")
 	fl.StringVar(&opts.Model, "model", "", "model file to rank with (default: a random model of the default configuration)")

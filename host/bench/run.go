@@ -28,9 +28,13 @@ type Options struct {
 	// Reference is the reference kernels module, fastscan_ref.wasm; "" for
 	// ../shared/reference/fastscan_ref.wasm beside the repository, skipped if absent.
 	Reference string
-	Seed      uint64    // of the random model, the synthetic users and the candidates
-	Command   string    // the command line of the run, for the report
-	Log       io.Writer // progress lines; nil discards them
+	// Export, if set, is a folder that receives what the headline calls rank with, for other
+	// runtimes to replay (web/scripts/rank-ratio.mjs): model.bin, the model file; store-L.bin,
+	// the event store of each length; rank-L-C.msgpack, the rank request of each call.
+	Export  string
+	Seed    uint64    // of the random model, the synthetic users and the candidates
+	Command string    // the command line of the run, for the report
+	Log     io.Writer // progress lines; nil discards them
 }
 
 // Run measures everything the plan asks for and returns the report.
@@ -93,7 +97,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*Report, error) {
 	}
 	rts.ref = ref
 	for _, l := range plan.Lengths {
-		rows, mem, err := benchLength(ctx, d, plan, l, rts, log)
+		rows, mem, err := benchLength(ctx, d, plan, l, rts, opts.Export, log)
 		if err != nil {
 			return nil, fmt.Errorf("bench: L=%d: %w", l, err)
 		}
