@@ -57,7 +57,9 @@ func FullPlan() Plan {
 	return Plan{
 		Model: model.DefaultConfig(), ModelName: "random, default configuration", Lengths: []int{1_000, 10_000, 100_000}, Candidates: []int{10, 100, 500},
 		FocusL: 10_000, FocusC: 100, LongL: 100_000, ScalarLengths: []int{10_000}, Items: 10_000, CodecUsers: 10, CodecEvents: 2_000,
-		Warmup: 1, MinReps: 7, MaxReps: 41, CellBudget: 1.5, ColdReps: 3, CachedReps: 7, Judge: true,
+		// 15 rounds at least: the headline ratios are medians over rounds, and fewer let the load of
+		// a shared machine move them by more than their margins.
+		Warmup: 1, MinReps: 15, MaxReps: 61, CellBudget: 3, ColdReps: 3, CachedReps: 7, Judge: true,
 	}
 }
 
