@@ -33,6 +33,10 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		"reference 4-bit scan (`scan4` of `../shared/reference/fastscan_ref.wasm`, clang -O3 -msimd128, in wazero's compiler) " +
 		"over the same L events and code count, the two timed round robin, and the ratio is the median over rounds of " +
 		"the rank call's time over the reference scans' in the same round. Absolute times are indicative only.\n\n")
+	b.WriteString("Commands: `make bench-report` regenerates this page; `seminar bench --headline` measures the two " +
+		"headline ratios alone (about a minute); `seminar bench --headline --export out/rank-ratio` then " +
+		"`node web/scripts/rank-ratio.mjs out/rank-ratio` takes the same ratios in V8 (Node's WASI), on the same model, " +
+		"events and requests.\n\n")
 	t := report.Markdown{Head: []string{"target", "goal", "measured", "verdict"}, Right: []bool{false, false, true, false}}
 	for _, tg := range rep.Targets {
 		verdict := "not judged (--quick)"
