@@ -163,3 +163,31 @@ func TestPairedRatio(t *testing.T) {
 		})
 	}
 }
+
+func TestRatioTarget(t *testing.T) {
+	tests := []struct {
+		name            string
+		goal            float64
+		atLeast         bool
+		q               [3]float64
+		wantMet, wantNo bool // met; within the noise
+	}{
+		{"at most: every quartile under", 1.3, false, [3]float64{1.0, 1.1, 1.2}, true, false},
+		{"at most: median under, upper quartile over", 1.3, false, [3]float64{1.0, 1.2, 1.4}, false, true},
+		{"at most: median over, lower quartile under", 1.3, false, [3]float64{1.2, 1.4, 1.6}, false, true},
+		{"at most: every quartile over", 2, false, [3]float64{3.2, 4.6, 5.9}, false, false},
+		{"at least: every quartile over", 3, true, [3]float64{7, 9, 11}, true, false},
+		{"at least: straddling", 3, true, [3]float64{2.5, 3.1, 3.5}, false, true},
+		{"at least: every quartile under", 3, true, [3]float64{1, 2, 2.9}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ratioTarget("r", tt.goal, tt.atLeast, tt.q, true)
+			assert.Equal(t, tt.wantMet, got.Met)
+			assert.Equal(t, tt.wantNo, got.Noise)
+			assert.Equal(t, tt.q[1], got.Measured)
+			assert.Equal(t, tt.q[0], got.Low)
+			assert.Equal(t, tt.q[2], got.High)
+		})
+	}
+}

@@ -32,7 +32,11 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	b.WriteString("Verdicts are taken on ratios within this run, never on times: a rank call against C calls of the " +
 		"reference 4-bit scan (`scan4` of `../shared/reference/fastscan_ref.wasm`, clang -O3 -msimd128, in wazero's compiler) " +
 		"over the same L events and code count, the two timed round robin, and the ratio is the median over rounds of " +
-		"the rank call's time over the reference scans' in the same round. Absolute times are indicative only.\n\n")
+		"the rank call's time over the reference scans' in the same round, shown with the quartiles of the rounds in " +
+		"parentheses. A target is met when the quartile on the wrong side of the median meets it, missed when the one " +
+		"on the right side misses it, and within the noise when the goal lies between them: rounds spread by about " +
+		"±25% here, and a verdict on the median alone flips between runs when the goal lies in that spread. Absolute " +
+		"times are indicative only.\n\n")
 	b.WriteString("Commands: `make bench-report` regenerates this page; `seminar bench --headline` measures the two " +
 		"headline ratios alone (about a minute); `seminar bench --headline --export out/rank-ratio` then " +
 		"`node web/scripts/rank-ratio.mjs out/rank-ratio` takes the same ratios in V8 (Node's WASI), on the same model, " +
@@ -45,13 +49,17 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			verdict = "indicative (within in this run)"
 		case tg.Absolute:
 			verdict = "indicative (over in this run)"
-		}
-		if tg.Judged && tg.Met {
+		case tg.Judged && tg.Met:
 			verdict = "**met**"
-		} else if tg.Judged {
+		case tg.Judged && tg.Noise:
+			verdict = "**within the noise**"
+		case tg.Judged:
 			verdict = "**missed**"
 		}
 		measured := report.Float(tg.Measured) + tg.Unit
+		if tg.High > 0 {
+			measured += " (" + report.Float(tg.Low) + "–" + report.Float(tg.High) + ")"
+		}
 		if tg.Unit == "ms" {
 			measured = report.Float(tg.Measured) + " ms"
 		}
@@ -113,8 +121,11 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 		Right: []bool{true, false, false, true, true, true, true}}
 	for _, r := range rep.Rank {
 		if r.L == p.FocusL {
-			t.Add(strconv.Itoa(r.C), r.Runner, r.Mode, report.Float(r.Median), report.Float(r.P90), report.Float(r.Inside.Total/1e3),
-				strconv.Itoa(r.Reps))
+			inRanker := report.Float(r.Inside.Total / 1e3)
+			if r.Runner == RunnerReference {
+				inRanker = "—" // no ranker: the reference scans
+			}
+			t.Add(strconv.Itoa(r.C), r.Runner, r.Mode, report.Float(r.Median), report.Float(r.P90), inRanker, strconv.Itoa(r.Reps))
 		}
 	}
 	t.Write(&b)

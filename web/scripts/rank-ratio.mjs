@@ -86,7 +86,10 @@ for (const f of readdirSync(dir).filter((f) => /^rank-\d+-\d+\.msgpack$/.test(f)
     if (r % 2 === 0) { a = timeRank(); b = timeScans(); } else { b = timeScans(); a = timeRank(); }
     ranks.push(a); scans.push(b); ratios.push(a / b);
   }
+  // Quartiles by nearest rank, as the Go bench takes them: its verdicts read them.
   const sorted = [...ratios].sort((p, q) => p - q);
+  const quartile = (q) => sorted[Math.min(Math.max(Math.ceil(q * sorted.length), 1), sorted.length) - 1];
   console.log(JSON.stringify({ runtime: 'node', L, C, rank_ms: +median(ranks).toFixed(3), scans_ms: +median(scans).toFixed(3),
-    ratio_median: +median(ratios).toFixed(3), ratio_min: +sorted[0].toFixed(3), ratio_max: +sorted.at(-1).toFixed(3) }));
+    ratio_median: +median(ratios).toFixed(3), ratio_p25: +quartile(0.25).toFixed(3), ratio_p75: +quartile(0.75).toFixed(3),
+    ratio_min: +sorted[0].toFixed(3), ratio_max: +sorted.at(-1).toFixed(3) }));
 }
