@@ -68,7 +68,7 @@ bench: $(WAZERO)
 		go test -run '^$$' -bench . -benchmem -exec "$(WASMEXEC)" ./core/...
 
 # Regenerates docs/bench.md: rank latency through wazero, SIMD/scalar, wasm/native, cold start
-# (about 3 min).
+# (about 3 min); its targets are judged on ratios to the reference scans, taken in the same run.
 bench-report: build
 	./bin/seminar bench --modules bin --markdown docs/bench.md
 

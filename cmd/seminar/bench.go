@@ -15,7 +15,7 @@ import (
 )
 
 func newBenchCmd() *cobra.Command {
-	var quick, asJSON bool
+	var quick, headline, asJSON bool
 	var markdown string
 	var opts bench.Options
 	cmd := &cobra.Command{
@@ -35,8 +35,11 @@ func newBenchCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			plan := bench.FullPlan()
-			if quick {
+			switch {
+			case quick:
 				plan = bench.QuickPlan()
+			case headline:
+				plan = bench.HeadlinePlan()
 			}
 			opts.Command, opts.Log = benchCommand(cmd), cmd.ErrOrStderr()
 			rep, err := bench.Run(cmd.Context(), plan, opts)
@@ -63,6 +66,10 @@ func newBenchCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&quick, "quick", false, "tiny sizes and a small model: checks that everything runs, measures nothing useful")
+	fl.BoolVar(&headline, "headline", false, "only the headline ratios: rank ÷ reference scans at L = 10^4 and 10^5, C = 100 (about 30 s)")
+	fl.StringVar(&opts.Reference, "reference", "", "reference kernels timed against the rank calls (default: ../shared/reference/fastscan_ref.wasm beside the repository)")
+	fl.StringVar(&opts.Export, "export", "", "also write the model, each length's event store and each rank request to this folder, "+
+		"for node web/scripts/rank-ratio.mjs to replay in V8")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON instead of Markdown tables")
 	fl.StringVar(&markdown, "markdown", "", "also write the report as a Markdown page to this file (e.g. docs/bench.md)")
 	fl.StringVar(&opts.Model, "model", "", "model file to rank with (default: a random model of the default configuration)")

@@ -33,6 +33,13 @@ func TestRunQuick(t *testing.T) {
 			}
 		}
 	}
+	if rep.Setup.Reference != "" {
+		for _, l := range plan.Lengths {
+			for _, c := range plan.Candidates {
+				want = append(want, cell{RunnerReference, ModePQ, l, c})
+			}
+		}
+	}
 	want = append(want, cell{RunnerAnywhere, ModePQ, plan.FocusL, plan.FocusC}, cell{RunnerBetweenCalls, ModePQ, plan.FocusL, plan.FocusC})
 	for _, mode := range []string{ModePQInt8, ModeExact} {
 		want = append(want, cell{RunnerSIMD, mode, plan.FocusL, plan.FocusC}, cell{RunnerNative, mode, plan.FocusL, plan.FocusC})
@@ -43,6 +50,10 @@ func TestRunQuick(t *testing.T) {
 		require.True(t, ok, "no row for %+v", w)
 		assert.Positive(t, row.Median, "%+v", w)
 		assert.GreaterOrEqual(t, row.P90, row.Median, "%+v", w)
+		assert.Len(t, row.Rounds, row.Reps, "%+v", w)
+		if w.runner == RunnerReference {
+			continue // no ranking: C scans
+		}
 		assert.Positive(t, row.Inside.Total, "%+v", w)
 		assert.True(t, row.SameOrder, "%+v orders the candidates unlike the native ranker", w)
 		assert.GreaterOrEqual(t, row.Reps, plan.MinReps)
@@ -60,11 +71,25 @@ func TestRunQuick(t *testing.T) {
 		"PQ from codes ÷ PQ with the int8 copy (wasm SIMD128)"} {
 		assert.True(t, names[name], "no ratio %q", name)
 	}
-	require.Len(t, rep.Targets, 3)
+	if rep.Setup.Reference != "" {
+		assert.True(t, names[RatioReference], "no ratio %q", RatioReference)
+	}
+	// The ratio targets at the focus and long lengths (with the reference), the SIMD speed-up,
+	// and the two absolute times, which are never judged.
+	ratioTargets := 0
+	if rep.Setup.Reference != "" {
+		ratioTargets = 2
+	}
+	require.Len(t, rep.Targets, ratioTargets+3)
+	absolute := 0
 	for _, tg := range rep.Targets {
 		assert.False(t, tg.Judged, "quick sizes judged against %s", tg.Name)
 		assert.Positive(t, tg.Measured, tg.Name)
+		if tg.Absolute {
+			absolute++
+		}
 	}
+	assert.Equal(t, 2, absolute)
 	require.Len(t, rep.ColdStart, 3)
 	assert.Equal(t, host.CancelAtClock.String(), rep.ColdStart[0].Runtime)
 	assert.Equal(t, host.CancelAnywhere.String(), rep.ColdStart[2].Runtime)
@@ -113,6 +138,56 @@ func TestBenchItems(t *testing.T) {
 			require.Len(t, got, 1)
 			assert.Equal(t, "a", got[0].ID)
 			assert.Equal(t, tt.want, got[0].Dense)
+		})
+	}
+}
+
+func TestPairedRatio(t *testing.T) {
+	tests := []struct {
+		name     string
+		num, den []float64
+		want     float64
+		ok       bool
+	}{
+		{"round by round", []float64{2, 6, 3}, []float64{1, 2, 3}, 2, true},
+		{"a burst moves both sides", []float64{2, 20, 2}, []float64{1, 10, 1}, 2, true},
+		{"zero denominators skipped", []float64{2, 4}, []float64{0, 2}, 2, true},
+		{"unequal lengths: the common rounds", []float64{4, 4, 100}, []float64{2, 2}, 2, true},
+		{"no rounds", nil, nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := pairedRatio(RankRow{Rounds: tt.num}, RankRow{Rounds: tt.den})
+			assert.Equal(t, tt.ok, ok)
+			assert.InDelta(t, tt.want, got, 1e-12)
+		})
+	}
+}
+
+func TestRatioTarget(t *testing.T) {
+	tests := []struct {
+		name            string
+		goal            float64
+		atLeast         bool
+		q               [3]float64
+		wantMet, wantNo bool // met; within the noise
+	}{
+		{"at most: every quartile under", 1.3, false, [3]float64{1.0, 1.1, 1.2}, true, false},
+		{"at most: median under, upper quartile over", 1.3, false, [3]float64{1.0, 1.2, 1.4}, false, true},
+		{"at most: median over, lower quartile under", 1.3, false, [3]float64{1.2, 1.4, 1.6}, false, true},
+		{"at most: every quartile over", 2, false, [3]float64{3.2, 4.6, 5.9}, false, false},
+		{"at least: every quartile over", 3, true, [3]float64{7, 9, 11}, true, false},
+		{"at least: straddling", 3, true, [3]float64{2.5, 3.1, 3.5}, false, true},
+		{"at least: every quartile under", 3, true, [3]float64{1, 2, 2.9}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ratioTarget("r", tt.goal, tt.atLeast, tt.q, true)
+			assert.Equal(t, tt.wantMet, got.Met)
+			assert.Equal(t, tt.wantNo, got.Noise)
+			assert.Equal(t, tt.q[1], got.Measured)
+			assert.Equal(t, tt.q[0], got.Low)
+			assert.Equal(t, tt.q[2], got.High)
 		})
 	}
 }

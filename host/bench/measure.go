@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"github.com/seminar-ranker/seminar/core/abi"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/msgp"
 	"github.com/seminar-ranker/seminar/core/retrieval"
 	"github.com/seminar-ranker/seminar/host"
 	"github.com/seminar-ranker/seminar/host/defaults"
@@ -47,7 +50,7 @@ type contender struct {
 // with the model and the events loaded, and native stores. At the focus length it adds, on the
 // focus call only, the runtimes that cancel anywhere and between calls, the int8 copy and exact
 // retrieval.
-func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *benchRuntimes, log io.Writer) (
+func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *benchRuntimes, exportDir string, log io.Writer) (
 	rows []RankRow, mem MemoryRow, err error) {
 	mem.L = l
 	var closers []func()
@@ -56,7 +59,7 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 			c()
 		}
 	}()
-	focus := l == plan.FocusL
+	focus := l == plan.FocusL && !plan.HeadlineOnly
 	pq, pqInt8, exact := benchModes(d)
 	var cs []contender
 	wasm := func(rt *host.Runtime, runner string, m benchMode, onlyC int, afterModel func(*host.Instance)) error {
@@ -86,6 +89,11 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 	}); err != nil {
 		return nil, mem, err
 	}
+	if exportDir != "" {
+		if err := exportCalls(ctx, exportDir, host.NewRanker(measured), d, l, plan.Candidates); err != nil {
+			return nil, mem, err
+		}
+	}
 	mem.Events = measured.MemorySize()
 	if slices.Contains(plan.ScalarLengths, l) {
 		if err := wasm(rts.scalar, RunnerScalar, pq, 0, nil); err != nil {
@@ -93,6 +101,22 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 		}
 	}
 	cs = append(cs, nativeContender(pq, 0))
+	if rts.ref != nil && d.codec.Bits() == 4 {
+		// The reference pairs sub-quantizers: an odd count is scanned with one more.
+		m := d.codec.CodesPerEvent()
+		scan, err := rts.ref.Scan4(ctx, l, m+m%2, uint64(l))
+		if err != nil {
+			return nil, mem, err
+		}
+		cs = append(cs, contender{RunnerReference, ModePQ, 0, func(c int) (Stages, []int32, error) {
+			for range c {
+				if err := scan(); err != nil {
+					return Stages{}, nil, err
+				}
+			}
+			return Stages{}, nil, nil
+		}})
+	}
 	if focus {
 		for _, r := range []struct {
 			rt     *host.Runtime
@@ -126,6 +150,35 @@ func benchLength(ctx context.Context, d *benchData, plan Plan, l int, rts *bench
 	}
 	mem.AfterRanks = measured.MemorySize()
 	return rows, mem, nil
+}
+
+// exportCalls writes the model file, the store of the first l events (as the instance holds
+// it) and the rank request of each candidate count to dir.
+func exportCalls(ctx context.Context, dir string, r *host.Ranker, d *benchData, l int, cands []int) error {
+	store, err := r.StoreBytes(ctx)
+	if err != nil {
+		return err
+	}
+	// The code count the reference scans take; the same for every length.
+	meta := fmt.Appendf(nil, "{\"codes_per_event\": %d}\n", d.codec.CodesPerEvent())
+	files := map[string][]byte{"model.bin": d.file, fmt.Sprintf("store-%d.bin", l): store, "meta.json": meta}
+	for _, c := range cands {
+		w := msgp.NewWriter(nil)
+		abi.AppendRankRequest(w, &host.RankRequest{Query: d.query, Candidates: d.cands[:c], Options: d.opts})
+		if err := w.Err(); err != nil {
+			return err
+		}
+		files[fmt.Sprintf("rank-%d-%d.msgpack", l, c)] = w.Bytes()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // loadedRanker instantiates rt and loads the model and the first l events. afterModel, if set,
@@ -264,7 +317,7 @@ func measureCall(cs []contender, l, c int, plan Plan) ([]RankRow, error) {
 		want, ok := nativeOrder[ct.mode]
 		rows[i] = RankRow{Runner: ct.runner, Mode: ct.mode, L: l, C: c, Reps: reps,
 			Median: timing.Quantile(walls[i], 0.5), P90: timing.Quantile(walls[i], 0.9), Inside: medianStages(inside[i]),
-			SameOrder: ok && slices.Equal(orders[i], want)}
+			SameOrder: ok && slices.Equal(orders[i], want), Rounds: walls[i]}
 	}
 	return rows, nil
 }

@@ -13,6 +13,10 @@ const (
 	// RunnerBetweenCalls is the SIMD module in a runtime that never stops a running call
 	// (host.CancelBetweenCalls): what the host's default costs is the difference.
 	RunnerBetweenCalls = "wasm SIMD128, cancel between calls"
+	// RunnerReference is C calls of the reference kernels' scan4 (fastscan_ref.wasm, wazero's
+	// compiler) over L events of as many 4-bit codes as the codec's: the floor a rank call is
+	// measured against.
+	RunnerReference = "reference scan4 × C"
 )
 
 // Retrieval modes of the rows of a bench report.
@@ -31,6 +35,7 @@ type Plan struct {
 	// FocusL and FocusC are the call the ratios and the targets are taken on.
 	FocusL        int     `json:"focus_l"`
 	FocusC        int     `json:"focus_c"`
+	LongL         int     `json:"long_l"`         // the long history of the second headline ratio, at FocusC
 	ScalarLengths []int   `json:"scalar_lengths"` // lengths also ranked by the scalar module
 	Items         int     `json:"items"`          // synthetic catalogue size
 	CodecUsers    int     `json:"codec_users"`    // other users whose events train the codebooks
@@ -42,15 +47,28 @@ type Plan struct {
 	ColdReps      int     `json:"cold_reps"`           // cold starts without the cache
 	CachedReps    int     `json:"cached_reps"`         // cold starts with it
 	Judge         bool    `json:"judge"`               // whether the sizes are those the targets speak of
+	// HeadlineOnly leaves out cold starts and the focus call's other runners and modes: the
+	// headline ratios, quickly.
+	HeadlineOnly bool `json:"headline_only"`
 }
 
 // FullPlan is the plan of the published report: the sizes the targets speak of.
 func FullPlan() Plan {
 	return Plan{
 		Model: model.DefaultConfig(), ModelName: "random, default configuration", Lengths: []int{1_000, 10_000, 100_000}, Candidates: []int{10, 100, 500},
-		FocusL: 10_000, FocusC: 100, ScalarLengths: []int{10_000}, Items: 10_000, CodecUsers: 10, CodecEvents: 2_000,
-		Warmup: 1, MinReps: 7, MaxReps: 41, CellBudget: 1.5, ColdReps: 3, CachedReps: 7, Judge: true,
+		FocusL: 10_000, FocusC: 100, LongL: 100_000, ScalarLengths: []int{10_000}, Items: 10_000, CodecUsers: 10, CodecEvents: 2_000,
+		// 15 rounds at least: the headline ratios are medians over rounds, and fewer let the load of
+		// a shared machine move them by more than their margins.
+		Warmup: 1, MinReps: 15, MaxReps: 61, CellBudget: 3, ColdReps: 3, CachedReps: 7, Judge: true,
 	}
+}
+
+// HeadlinePlan measures the headline ratios only, at the sizes of FullPlan: the SIMD module,
+// native Go and the reference scans at L = 10^4 and 10^5, C = 100.
+func HeadlinePlan() Plan {
+	p := FullPlan()
+	p.Lengths, p.Candidates, p.ScalarLengths, p.HeadlineOnly = []int{10_000, 100_000}, []int{100}, nil, true
+	return p
 }
 
 // QuickPlan runs every part of the bench on tiny sizes and a small model: a smoke run.
@@ -59,7 +77,7 @@ func QuickPlan() Plan {
 	c.Dim, c.Heads, c.TopK, c.MLPHidden = 16, 2, 16, []int{16}
 	c.IDBuckets, c.TokenBuckets, c.AttrBuckets = 1<<10, 1<<10, 1<<8
 	return Plan{
-		Model: c, ModelName: "random, small (--quick)", Lengths: []int{100, 1_000}, Candidates: []int{5, 20}, FocusL: 1_000, FocusC: 20,
+		Model: c, ModelName: "random, small (--quick)", Lengths: []int{100, 1_000}, Candidates: []int{5, 20}, FocusL: 1_000, FocusC: 20, LongL: 100,
 		ScalarLengths: []int{1_000}, Items: 500, CodecUsers: 2, CodecEvents: 500,
 		Warmup: 1, MinReps: 3, MaxReps: 5, CellBudget: 0.02, ColdReps: 1, CachedReps: 1,
 	}

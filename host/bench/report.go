@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/seminar-ranker/seminar/host"
+	"github.com/seminar-ranker/seminar/host/internal/timing"
 	"github.com/seminar-ranker/seminar/host/report"
 )
 
@@ -47,6 +48,7 @@ type Setup struct {
 	Events        string `json:"events"`
 	Options       string `json:"rank_options"`
 	Modules       string `json:"modules"`
+	Reference     string `json:"reference,omitempty"` // the reference kernels' file, if timed
 }
 
 type ModuleSize struct {
@@ -76,6 +78,9 @@ type RankRow struct {
 	Inside Stages  `json:"inside"` // medians of the ranker's own timings
 	// SameOrder says whether the last call ordered the candidates as the native ranker did.
 	SameOrder bool `json:"same_order_as_native"`
+	// Rounds are the whole calls' times, one per round: the rows of one call share rounds,
+	// so that a ratio can pair its two sides round by round.
+	Rounds []float64 `json:"rounds_ms"`
 }
 
 type RatioRow struct {
@@ -107,8 +112,15 @@ type TargetRow struct {
 	Target   string  `json:"target"`
 	Measured float64 `json:"measured"`
 	Unit     string  `json:"unit"`
-	Met      bool    `json:"met"`
-	Judged   bool    `json:"judged"` // false on --quick sizes, which the targets do not speak of
+	// Low and High are the quartiles of a ratio's rounds, of which Measured is the median.
+	Low    float64 `json:"low,omitempty"`
+	High   float64 `json:"high,omitempty"`
+	Met    bool    `json:"met"`
+	Noise  bool    `json:"within_noise"` // the goal lies between the quartiles: neither met nor missed
+	Judged bool    `json:"judged"`       // false on --quick sizes, which the targets do not speak of, and on absolute times
+	// Absolute says the target is a time, not a ratio: noise moves it between runs, so it is
+	// indicative and never judged.
+	Absolute bool `json:"absolute"`
 }
 
 // FindRow returns the row of a runner and mode at (l, c).
@@ -134,6 +146,11 @@ func ratiosAndTargets(rep *Report, plan Plan) ([]RatioRow, []TargetRow) {
 		if r.Runner != RunnerSIMD {
 			continue
 		}
+		if ref, ok := FindRow(rep.Rank, RunnerReference, r.Mode, r.L, r.C); ok && r.Mode == ModePQ {
+			if v, ok := pairedRatio(r, ref); ok {
+				ratios = append(ratios, RatioRow{Name: RatioReference, L: r.L, C: r.C, Value: v})
+			}
+		}
 		if sc, ok := FindRow(rep.Rank, RunnerScalar, r.Mode, r.L, r.C); ok {
 			add("scalar ÷ SIMD128 (wasm)", sc, r)
 		}
@@ -158,25 +175,82 @@ func ratiosAndTargets(rep *Report, plan Plan) ([]RatioRow, []TargetRow) {
 	slices.SortStableFunc(ratios, func(a, b RatioRow) int { return cmp.Compare(a.Name, b.Name) })
 
 	var targets []TargetRow
+	for _, g := range []struct {
+		l    int
+		goal float64
+	}{{plan.FocusL, 2.0}, {plan.LongL, 1.3}} {
+		simd, ok := FindRow(rep.Rank, RunnerSIMD, ModePQ, g.l, plan.FocusC)
+		ref, okRef := FindRow(rep.Rank, RunnerReference, ModePQ, g.l, plan.FocusC)
+		if !ok || !okRef {
+			continue
+		}
+		if q, ok := pairedQuartiles(simd, ref); ok {
+			name := fmt.Sprintf("rank L=%s, C=%d ÷ %d reference scan4 calls, wasm SIMD128", report.Thousands(g.l), plan.FocusC, plan.FocusC)
+			targets = append(targets, ratioTarget(name, g.goal, false, q, plan.Judge))
+		}
+	}
 	focus, okFocus := FindRow(rep.Rank, RunnerSIMD, ModePQ, plan.FocusL, plan.FocusC)
 	scalar, okScalar := FindRow(rep.Rank, RunnerScalar, ModePQ, plan.FocusL, plan.FocusC)
 	call := fmt.Sprintf("L=%s, C=%d", report.Thousands(plan.FocusL), plan.FocusC)
+	if okFocus && okScalar {
+		if q, ok := pairedQuartiles(scalar, focus); ok {
+			targets = append(targets, ratioTarget("SIMD128 speed-up over scalar, "+call, 3, true, q, plan.Judge))
+		}
+	}
+	// Absolute times move between machines of one kind and between runs on one: they are
+	// reported beside the ratios, never judged.
 	if okFocus {
 		targets = append(targets, TargetRow{Name: "rank " + call + ", wasm SIMD128, warm (median)", Target: "≤ 10 ms",
-			Measured: focus.Median, Unit: "ms", Met: focus.Median <= 10, Judged: plan.Judge})
-	}
-	if okFocus && okScalar && focus.Median > 0 {
-		v := scalar.Median / focus.Median
-		targets = append(targets, TargetRow{Name: "SIMD128 speed-up over scalar, " + call, Target: "≥ 3×",
-			Measured: v, Unit: "×", Met: v >= 3, Judged: plan.Judge})
+			Measured: focus.Median, Unit: "ms", Met: focus.Median <= 10, Absolute: true})
 	}
 	for _, c := range rep.ColdStart {
 		if c.Cache && c.Runtime == host.CancelAtClock.String() {
 			targets = append(targets, TargetRow{Name: "cold start with the compilation cache (median)", Target: "≤ 100 ms",
-				Measured: c.Total, Unit: "ms", Met: c.Total <= 100, Judged: plan.Judge})
+				Measured: c.Total, Unit: "ms", Met: c.Total <= 100, Absolute: true})
 		}
 	}
 	return ratios, targets
+}
+
+// RatioReference names the headline ratios: a rank call's time over that of C reference scans
+// at the same L and code count.
+const RatioReference = "rank ÷ C reference scan4 calls (wasm SIMD128)"
+
+// pairedRatio returns the median over rounds of num's time over den's in the same round: the
+// two calls of a round ran next to each other, so a burst of load on the machine moves both.
+func pairedRatio(num, den RankRow) (float64, bool) {
+	q, ok := pairedQuartiles(num, den)
+	return q[1], ok
+}
+
+// pairedQuartiles returns the lower quartile, the median and the upper quartile over rounds of
+// num's time over den's in the same round.
+func pairedQuartiles(num, den RankRow) ([3]float64, bool) {
+	n := min(len(num.Rounds), len(den.Rounds))
+	rs := make([]float64, 0, n)
+	for i := range n {
+		if den.Rounds[i] > 0 {
+			rs = append(rs, num.Rounds[i]/den.Rounds[i])
+		}
+	}
+	return [3]float64{timing.Quantile(rs, 0.25), timing.Quantile(rs, 0.5), timing.Quantile(rs, 0.75)}, len(rs) > 0
+}
+
+// ratioTarget judges a paired ratio against a goal (at most goal, or at least when atLeast): met
+// when the goal holds for the quartile on the wrong side of the median, missed when it fails
+// for the quartile on the right side, and within the noise otherwise. On a shared machine the
+// rounds of one run spread by ±25% about their median, and a verdict on the median alone flips
+// between runs whenever the goal lies inside that spread.
+func ratioTarget(name string, goal float64, atLeast bool, q [3]float64, judge bool) TargetRow {
+	t := TargetRow{Name: name, Measured: q[1], Low: q[0], High: q[2], Unit: "×", Judged: judge}
+	if atLeast {
+		t.Target = "≥ " + report.Float(goal) + "×"
+		t.Met, t.Noise = q[0] >= goal, q[0] < goal && q[2] >= goal
+	} else {
+		t.Target = "≤ " + report.Float(goal) + "×"
+		t.Met, t.Noise = q[2] <= goal, q[2] > goal && q[0] <= goal
+	}
+	return t
 }
 
 func benchNotes(rep *Report) []string {
@@ -198,7 +272,7 @@ func benchNotes(rep *Report) []string {
 	}
 	mismatch := 0
 	for _, r := range rep.Rank {
-		if r.Runner != RunnerNative && !r.SameOrder {
+		if r.Runner != RunnerNative && r.Runner != RunnerReference && !r.SameOrder {
 			mismatch++
 		}
 	}

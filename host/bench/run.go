@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,13 +17,21 @@ import (
 	"github.com/seminar-ranker/seminar/host"
 	"github.com/seminar-ranker/seminar/host/defaults"
 	"github.com/seminar-ranker/seminar/host/internal/timing"
+	"github.com/seminar-ranker/seminar/host/kernelbench"
 	"github.com/seminar-ranker/seminar/host/report"
 )
 
 // Options say what a run ranks with.
 type Options struct {
-	Model   string    // model file; "" for a random model of the plan's configuration
-	Modules string    // folder of seminar.wasm and seminar-scalar.wasm; "" for the built-in ones
+	Model   string // model file; "" for a random model of the plan's configuration
+	Modules string // folder of seminar.wasm and seminar-scalar.wasm; "" for the built-in ones
+	// Reference is the reference kernels module, fastscan_ref.wasm; "" for
+	// ../shared/reference/fastscan_ref.wasm beside the repository, skipped if absent.
+	Reference string
+	// Export, if set, is a folder that receives what the headline calls rank with, for other
+	// runtimes to replay (web/scripts/rank-ratio.mjs): model.bin, the model file; store-L.bin,
+	// the event store of each length; rank-L-C.msgpack, the rank request of each call.
+	Export  string
 	Seed    uint64    // of the random model, the synthetic users and the candidates
 	Command string    // the command line of the run, for the report
 	Log     io.Writer // progress lines; nil discards them
@@ -66,9 +75,11 @@ func Run(ctx context.Context, plan Plan, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(cacheDir)
-	fmt.Fprintln(log, "bench: cold start")
-	if rep.ColdStart, err = coldStarts(ctx, mods.SIMD, d.file, cacheDir, plan); err != nil {
-		return nil, err
+	if !plan.HeadlineOnly {
+		fmt.Fprintln(log, "bench: cold start")
+		if rep.ColdStart, err = coldStarts(ctx, mods.SIMD, d.file, cacheDir, plan); err != nil {
+			return nil, err
+		}
 	}
 
 	rts, err := newBenchRuntimes(ctx, mods, cacheDir)
@@ -76,8 +87,17 @@ func Run(ctx context.Context, plan Plan, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer rts.close(ctx)
+	ref, refPath, err := openReference(ctx, opts.Reference)
+	if err != nil {
+		return nil, err
+	}
+	if ref != nil {
+		defer ref.Close(ctx)
+		rep.Setup.Reference = refPath
+	}
+	rts.ref = ref
 	for _, l := range plan.Lengths {
-		rows, mem, err := benchLength(ctx, d, plan, l, rts, log)
+		rows, mem, err := benchLength(ctx, d, plan, l, rts, opts.Export, log)
 		if err != nil {
 			return nil, fmt.Errorf("bench: L=%d: %w", l, err)
 		}
@@ -94,6 +114,7 @@ func Run(ctx context.Context, plan Plan, opts Options) (*Report, error) {
 // (host.CancelAtClock), and the SIMD module under the other two ways of cancelling.
 type benchRuntimes struct {
 	simd, scalar, anywhere, betweenCalls *host.Runtime
+	ref                                  *kernelbench.Reference // nil without the reference module
 }
 
 func newBenchRuntimes(ctx context.Context, mods host.Modules, cacheDir string) (*benchRuntimes, error) {
@@ -130,6 +151,32 @@ func (r *benchRuntimes) close(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// openReference opens the reference kernels at path, or at the default place beside the
+// repository when path is "": nil, and no error, if nothing is there.
+func openReference(ctx context.Context, path string) (*kernelbench.Reference, string, error) {
+	if path == "" {
+		dir, err := os.Getwd()
+		if err != nil {
+			return nil, "", err
+		}
+		for ; ; dir = filepath.Dir(dir) {
+			if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+				bytes.Contains(b, []byte("module github.com/seminar-ranker/seminar\n")) {
+				break
+			}
+			if filepath.Dir(dir) == dir {
+				return nil, "", nil
+			}
+		}
+		path = filepath.Join(dir, "..", "shared", "reference", "fastscan_ref.wasm")
+		if _, err := os.Stat(path); err != nil {
+			return nil, "", nil
+		}
+	}
+	ref, err := kernelbench.OpenReference(ctx, path)
+	return ref, path, err
 }
 
 func gzipSize(b []byte) (int, error) {

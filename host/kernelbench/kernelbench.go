@@ -88,6 +88,10 @@ func (b *Bench) Close(ctx context.Context) error { return b.rt.Close(ctx) }
 
 // call calls an export with args and returns its first result (0 if none).
 func (b *Bench) call(ctx context.Context, mod api.Module, name string, args ...uint64) (uint64, error) {
+	return callFirst(ctx, mod, name, args...)
+}
+
+func callFirst(ctx context.Context, mod api.Module, name string, args ...uint64) (uint64, error) {
 	fn := mod.ExportedFunction(name)
 	if fn == nil {
 		return 0, fmt.Errorf("%s has no export %s", mod.Name(), name)
@@ -119,9 +123,16 @@ func (b *Bench) ourError(ctx context.Context) error {
 	return fmt.Errorf("seminar-kernels: %s", msg)
 }
 
-// timed returns a call of an export with args, for timing: it goes through CallWithStack so
-// that the host adds no allocation to what is timed.
+// timed returns a call of an export of mod with args, for timing (see timedCall). A negative
+// result of the kernels module is its error.
 func (b *Bench) timed(ctx context.Context, mod api.Module, name string, args ...uint64) (func() error, error) {
+	return timedCall(ctx, mod, name, b.ourError, args...)
+}
+
+// timedCall returns a call of an export with args, for timing: it goes through CallWithStack
+// so that the host adds no allocation to what is timed. When failed is set, a negative first
+// result is an error that failed reads.
+func timedCall(ctx context.Context, mod api.Module, name string, failed func(context.Context) error, args ...uint64) (func() error, error) {
 	fn := mod.ExportedFunction(name)
 	if fn == nil {
 		return nil, fmt.Errorf("%s has no export %s", mod.Name(), name)
@@ -133,8 +144,8 @@ func (b *Bench) timed(ctx context.Context, mod api.Module, name string, args ...
 		if err := fn.CallWithStack(ctx, stack); err != nil {
 			return err
 		}
-		if results > 0 && int32(stack[0]) < 0 {
-			return b.ourError(ctx)
+		if failed != nil && results > 0 && int32(stack[0]) < 0 {
+			return failed(ctx)
 		}
 		return nil
 	}, nil

@@ -72,14 +72,7 @@ func (b *Bench) TimeScan(ctx context.Context, n, m int, seed uint64) (Scan, erro
 	if err != nil {
 		return Scan{}, err
 	}
-	refNB := (n + 15) / 16
-	refCodes := make([]byte, refNB*m/2*16)
-	for j := range n {
-		blk, lane := j/16, j%16
-		for p := 0; p < m/2; p++ {
-			refCodes[(blk*(m/2)+p)*16+lane] = codes[j*m+2*p] | codes[j*m+2*p+1]<<4
-		}
-	}
+	refNB, refCodes := referenceLayout(codes, n, m)
 	lutAt := uint32(base)
 	codesAt := lutAt + uint32(align16(len(lut)))
 	outAt := codesAt + uint32(align16(len(refCodes)))
