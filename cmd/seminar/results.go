@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ func newResultsCmd() *cobra.Command {
 		seeds                                 []uint
 		quick, quiet, render                  bool
 		evalWorkers                           int
+		df                                    dataFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "results",
@@ -47,6 +49,12 @@ func newResultsCmd() *cobra.Command {
 			for _, key := range datasets {
 				s, err := loadSpec(key, dataDir, quick)
 				if err != nil {
+					return err
+				}
+				if df.lists != "" && len(datasets) > 1 {
+					return errors.New("--candidate-lists belong to one dataset: give one with --datasets")
+				}
+				if err := df.apply(s); err != nil {
 					return err
 				}
 				specs = append(specs, s)
@@ -78,7 +86,8 @@ func newResultsCmd() *cobra.Command {
 	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&checkpoints, "checkpoints", "", "folder to write every trained model to (default: none)")
 	fl.StringVar(&candidates, "candidates", filepath.Join("out", "candidates"), "folder of the saved candidates: reused when present, drawn and saved when not")
-	fl.StringSliceVar(&datasets, "datasets", suite.Keys(), "datasets to run")
+	fl.StringSliceVar(&datasets, "datasets", suite.Keys(), "datasets to run: built-in names or dataset files")
+	df.register(fl)
 	fl.UintSliceVar(&seeds, "seeds", []uint{1, 2, 3}, "seeds; metrics are mean ± std over them")
 	fl.BoolVar(&quick, "quick", false, "train briefly with one seed (smoke run)")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bars")

@@ -77,6 +77,8 @@ type CandidateFile struct {
 type PretrainRun struct {
 	Seed  uint64       `json:"seed"`
 	Train train.Report `json:"train"`
+	// Next ranks the validation cases by the PSU's next-pair score alone (NextPair).
+	Next eval.Report `json:"next_pair"`
 }
 
 // MethodResult are one method's runs and their summary over seeds.
@@ -130,9 +132,13 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, tf, err := Candidates(p.CandidatesDir, d, "test", task.Test, p.CandidateSeed, p.Negatives)
-	if err != nil {
-		return nil, err
+	test, tf := s.TestCandidates, CandidateFile{Path: "given with the data", Negatives: -1, Cases: len(task.Test)}
+	if test == nil {
+		if test, tf, err = Candidates(p.CandidatesDir, d, "test", task.Test, p.CandidateSeed, p.Negatives); err != nil {
+			return nil, err
+		}
+	} else {
+		tf.Negatives = test.Negatives
 	}
 	dr.Candidates["valid"], dr.Candidates["test"] = vf, tf
 	dr.Methods = make([]MethodResult, len(s.Methods))
@@ -143,7 +149,7 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 		var psu *model.Model
 		for _, m := range s.Methods {
 			if m.Pretrained && psu == nil {
-				if psu, err = pretrain(ctx, p, s, seed, dr); err != nil {
+				if psu, err = pretrain(ctx, p, s, seed, dr, valid); err != nil {
 					return nil, err
 				}
 			}
@@ -210,14 +216,18 @@ func Candidates(dir string, d *data.Dataset, split string, cases []eval.Case, se
 	return c, cf, nil
 }
 
-func pretrain(ctx context.Context, p Plan, s *Spec, seed uint64, dr *DatasetResult) (*model.Model, error) {
+func pretrain(ctx context.Context, p Plan, s *Spec, seed uint64, dr *DatasetResult, valid *eval.Candidates) (*model.Model, error) {
 	m, rep, err := PretrainPSU(ctx, s, seed, p.Progress)
 	if err != nil {
 		return nil, err
 	}
-	dr.Pretrain = append(dr.Pretrain, PretrainRun{Seed: seed, Train: rep})
+	next, err := NextPair(ctx, s, m, valid, p.EvalWorkers, p.Progress)
+	if err != nil {
+		return nil, err
+	}
+	dr.Pretrain = append(dr.Pretrain, PretrainRun{Seed: seed, Train: rep, Next: next})
 	if err := p.checkpoint(m, train.Meta{Kind: train.KindPSU, Model: "psu", Dataset: s.Key, Seed: seed, Report: rep},
-		PSUFile(s.Key, seed)); err != nil {
+		PSUFile(s.FileKey(), seed)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -246,6 +256,16 @@ func PretrainPSU(ctx context.Context, s *Spec, seed uint64, progress func(Progre
 		return nil, train.Report{}, fmt.Errorf("pretrain seed %d: %w", seed, err)
 	}
 	return m, rep, nil
+}
+
+// NextPair ranks the validation cases' candidates by m's next-pair score over the pretraining
+// history window: how well the PSU predicts a held-out next event, before finetuning.
+func NextPair(ctx context.Context, s *Spec, m *model.Model, valid *eval.Candidates, workers int,
+	progress func(Progress)) (eval.Report, error) {
+	stage := s.Key + ": next-pair validation"
+	return eval.Evaluate(ctx, s.Task.Valid, valid, workers, func() (eval.Ranker, error) {
+		return eval.NewNextPairRanker(m, s.Task.Dataset.Items, s.Pretrain.MaxHistory)
+	}, func(done int) { report(progress, stage, "cases", done, len(s.Task.Valid), 0) })
 }
 
 func report(progress func(Progress), stage, unit string, done, total int, loss float64) {
@@ -325,7 +345,7 @@ func (tr *Trained) Meta(s *Spec, seed uint64) train.Meta {
 	meta := train.Meta{Kind: train.KindRanker, Model: tr.Method.Key, Strategy: &st, Dataset: s.Key, Drop: tr.Method.Drop,
 		Seed: seed, Report: tr.Train}
 	if tr.Method.Pretrained {
-		meta.Pretrained = PSUFile(s.Key, seed)
+		meta.Pretrained = PSUFile(s.FileKey(), seed)
 	}
 	return meta
 }
@@ -341,7 +361,7 @@ func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, 
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.Key, method.Key, seed)); err != nil {
+	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.FileKey(), method.Key, seed)); err != nil {
 		return nil, err
 	}
 	return &SeedRun{Seed: seed, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/seminar-ranker/seminar/core/baseline"
 	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/data/convert"
+	"github.com/seminar-ranker/seminar/core/data/datafile"
 	"github.com/seminar-ranker/seminar/core/data/synth"
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/model"
@@ -37,6 +39,9 @@ type Spec struct {
 	Pretrain train.PretrainConfig `json:"pretrain"`
 	Finetune train.FinetuneConfig `json:"finetune"`
 	Methods  []Method             `json:"methods"`
+	// TestCandidates, when not nil, are candidate lists given with the data (see
+	// UseCandidateLists): the test split ranks them instead of sampled negatives.
+	TestCandidates *eval.Candidates `json:"-"`
 }
 
 // Keys lists the datasets LoadSpec knows, in report order.
@@ -49,6 +54,13 @@ type Budget int
 const (
 	Full Budget = iota
 	Quick
+)
+
+// The finetuning budget of a dataset file: an epoch cap that early stopping, not the cap, is
+// meant to end.
+const (
+	fileEpochs   = 20
+	filePatience = 2
 )
 
 // modelConfig is the model every dataset trains: the project's default with d = 32 (the
@@ -149,7 +161,22 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 		s.Pretrain.EpochFraction, s.Finetune.EpochFraction = 1, 1
 		s.Pretrain.Chunk, s.Finetune.Chunk, s.Pretrain.Batch, s.Finetune.Batch = 8, 8, 4, 4
 	default:
-		return nil, fmt.Errorf("suite: unknown dataset %q (known: %s, synth)", key, strings.Join(Keys(), ", "))
+		if _, statErr := os.Stat(key); statErr != nil {
+			return nil, fmt.Errorf("suite: %q is neither a dataset file (%w) nor a known dataset (%s, synth)",
+				key, statErr, strings.Join(Keys(), ", "))
+		}
+		if d, err = datafile.ReadFile(key); err != nil {
+			return nil, fmt.Errorf("suite: %w", err)
+		}
+		if s.Task, err = eval.LeaveOneOut(d, data.MinSplitEvents); err != nil {
+			return nil, err
+		}
+		s.Title = d.Name
+		s.Notes = append(s.Notes, fmt.Sprintf("Dataset file %s, trained with the budget of a new dataset: one PSU "+
+			"epoch, then finetuning over all training targets for up to %d epochs, stopped after %d epochs without a "+
+			"better validation NDCG@10.", filepath.Base(key), fileEpochs, filePatience))
+		s.Pretrain.EpochFraction, s.Finetune.EpochFraction = 1, 1
+		s.Finetune.Epochs, s.Finetune.Patience = fileEpochs, filePatience
 	}
 	if b == Quick {
 		s.Pretrain.EpochFraction = min(s.Pretrain.EpochFraction, 0.05)
@@ -160,13 +187,48 @@ func LoadSpec(key, dataDir string, b Budget) (*Spec, error) {
 		s.Model.Dim, s.Model.Heads, s.Model.TopK, s.Model.MLPHidden = 8, 2, 8, []int{8}
 		s.Model.IDBuckets, s.Model.TokenBuckets, s.Model.AttrBuckets = 128, 512, 64
 	}
-	s.Methods = methods(key, d, s.Model.TopK)
+	s.Methods = methods(key, d, s.Model.TopK, simField(d))
 	return s, nil
+}
+
+// FileKey is the spec's key as a file name part: a dataset file's base name without extension.
+func (s *Spec) FileKey() string {
+	return strings.TrimSuffix(filepath.Base(s.Key), filepath.Ext(s.Key))
+}
+
+// SetSIMField makes SIM search by the attribute field (replacing the default choice of "genre"
+// or "category"); some item must have it.
+func (s *Spec) SetSIMField(field string) error {
+	d := s.Task.Dataset
+	found := false
+	for _, it := range d.Items {
+		for _, a := range it.Attrs {
+			found = found || a.Field == field
+		}
+	}
+	if !found {
+		return fmt.Errorf("suite: no item of %s has the attribute %q", d.Name, field)
+	}
+	s.Methods = methods(s.Key, d, s.Model.TopK, field)
+	return nil
+}
+
+// UseCandidateLists makes the test split rank the given candidate lists (validated by
+// eval.FixedCandidates); the test cases become those of the users with a list.
+func (s *Spec) UseCandidateLists(fl *eval.FixedLists, allowHistory bool) error {
+	c, cases, err := eval.FixedCandidates(s.Task.Dataset, fl, s.Task.Test, allowHistory)
+	if err != nil {
+		return fmt.Errorf("suite: %w", err)
+	}
+	s.TestCandidates, s.Task.Test = c, cases
+	s.Notes = append(s.Notes, fmt.Sprintf("Test cases rank the candidate lists given with the data (%d cases, %d "+
+		"negatives each).", len(cases), c.Negatives))
+	return nil
 }
 
 // methods lists the comparison's models for a dataset: every retrieval rule gets the same budget
 // of K events per search (the GSU keeps K per head).
-func methods(key string, d *data.Dataset, k int) []Method {
+func methods(key string, d *data.Dataset, k int, simAttr string) []Method {
 	gsu := baseline.Strategy{Kind: baseline.GSU}
 	ms := []Method{
 		{Key: "seminar", Name: "SEMINAR", Pretrained: true, Strategy: gsu},
@@ -175,7 +237,7 @@ func methods(key string, d *data.Dataset, k int) []Method {
 	if key != "bestbuy" {
 		ms = append(ms,
 			Method{Key: "din", Name: "DIN (last N)", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}})
-		if field := simField(d); field != "" {
+		if field := simAttr; field != "" {
 			ms = append(ms, Method{Key: "sim", Name: "SIM hard (same " + field + ")",
 				Strategy: baseline.Strategy{Kind: baseline.SameAttr, K: k, Field: field}})
 		}

@@ -1,0 +1,79 @@
+package eval
+
+import (
+	"math"
+
+	"github.com/seminar-ranker/seminar/core/baseline"
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/kernels"
+	"github.com/seminar-ranker/seminar/core/model"
+)
+
+// NextPairRanker scores each candidate, paired with the case's query, by the PSU's next-pair
+// score, the one L_next trains: the mean over heads of Σ_j softmax(a_h)_j a_h(j) over the last
+// maxHistory events, a_h(j) the GSU's retrieval score. Ranking held-out events with it measures
+// what pretraining taught the retrieval, before any finetuning.
+type NextPairRanker struct {
+	*ModelRanker
+	maxHistory int
+	gq, a      []float32
+}
+
+// NewNextPairRanker returns a ranker of m's next-pair scores over the catalogue items.
+func NewNextPairRanker(m *model.Model, items []data.Item, maxHistory int) (*NextPairRanker, error) {
+	r, err := NewModelRanker(m, baseline.Strategy{Kind: baseline.GSU}, items)
+	if err != nil {
+		return nil, err
+	}
+	return &NextPairRanker{ModelRanker: r, maxHistory: maxHistory,
+		gq: make([]float32, m.Config().Heads*m.Dim()), a: make([]float32, maxHistory)}, nil
+}
+
+// Score implements Ranker.
+func (r *NextPairRanker) Score(dst []float32, c *Case, items []int32) (int, error) {
+	d, heads := r.m.Dim(), r.m.Config().Heads
+	events := c.History[max(0, len(c.History)-r.maxHistory):]
+	hist := make([]float32, len(events)*d)
+	for j, e := range events {
+		if err := r.eventVector(hist[j*d:(j+1)*d], e.Query, e.Kind, e.Item); err != nil {
+			return 0, err
+		}
+	}
+	n := len(events)
+	for i, it := range items {
+		if err := r.eventVector(r.target, c.Target.Query, c.Target.Kind, it); err != nil {
+			return 0, err
+		}
+		if err := r.m.GSUQueries(r.gq, r.target); err != nil {
+			return 0, err
+		}
+		var score float64
+		for h := range heads {
+			a := r.a[:n]
+			for j := range n {
+				a[j] = kernels.Dot(r.gq[h*d:(h+1)*d], hist[j*d:(j+1)*d])
+			}
+			score += softmaxMean(a)
+		}
+		dst[i] = float32(score / float64(heads))
+	}
+	return n * len(items), nil
+}
+
+// softmaxMean is Σ_j softmax(a)_j a_j (0 for no events).
+func softmaxMean(a []float32) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	hi := a[0]
+	for _, x := range a {
+		hi = max(hi, x)
+	}
+	var z, s float64
+	for _, x := range a {
+		w := math.Exp(float64(x - hi))
+		z += w
+		s += w * float64(x)
+	}
+	return s / z
+}
