@@ -22,7 +22,7 @@ type trainFlags struct {
 	dataset, dataDir, method, pretrained, out, candidates string
 	seed                                                  uint64
 	quick, asJSON, quiet                                  bool
-	epochs, negatives, maxHistory, evalWorkers            int
+	epochs, negatives, maxHistory, evalWorkers, batch     int
 	fraction                                              float64
 	lr                                                    float32
 	freeze                                                []string
@@ -63,6 +63,7 @@ func newTrainCmd() *cobra.Command {
 	fl.IntVar(&f.epochs, "epochs", 0, "epochs (0: the dataset's default)")
 	fl.Float64Var(&f.fraction, "fraction", 0, "share of the training targets per epoch (0: the dataset's default)")
 	fl.Float32Var(&f.lr, "lr", 0, "Adam learning rate (0: the default)")
+	fl.IntVar(&f.batch, "batch", 0, "chunks of targets per optimiser step (0: the default)")
 	fl.IntVar(&f.negatives, "negatives", 0, "negatives per target (0: the default)")
 	fl.IntVar(&f.maxHistory, "max-history", 0, "most recent events of a training history (0: the default)")
 	fl.StringSliceVar(&f.freeze, "freeze", nil, "tensors to keep fixed when finetuning: names or prefixes ending in '.', e.g. emb.,fusion.gate")
@@ -194,6 +195,9 @@ func (f trainFlags) override(s *suite.Spec) {
 		}
 		if f.maxHistory > 0 {
 			o.MaxHistory = f.maxHistory
+		}
+		if f.batch > 0 {
+			o.Batch = f.batch
 		}
 	}
 	if f.negatives > 0 {

@@ -77,3 +77,26 @@ func softmaxMean(a []float32) float64 {
 	}
 	return s / z
 }
+
+// Popularity ranks every case's candidates by how often the training sequences hold each item,
+// whoever the user: the floor any personalised ranker has to clear.
+type Popularity struct{ counts []float32 }
+
+// NewPopularity counts the items of the training sequences (catalogue of n items).
+func NewPopularity(n int, train [][]data.Event) *Popularity {
+	p := &Popularity{counts: make([]float32, n)}
+	for _, seq := range train {
+		for _, e := range seq {
+			p.counts[e.Item]++
+		}
+	}
+	return p
+}
+
+// Score implements Ranker; it reads no history.
+func (p *Popularity) Score(dst []float32, _ *Case, items []int32) (int, error) {
+	for i, it := range items {
+		dst[i] = p.counts[it]
+	}
+	return 0, nil
+}

@@ -96,6 +96,8 @@ type MethodResult struct {
 // SeedRun is one trained model: its training and its scores.
 type SeedRun struct {
 	Seed  uint64       `json:"seed"`
+	// GSUTrained: finetuning trained the GSU (see Method.GSU).
+	GSUTrained bool `json:"gsu_trained,omitempty"`
 	Train train.Report `json:"train"`
 	Valid eval.Report  `json:"valid"` // of the kept (best validation) epoch
 	Test  eval.Report  `json:"test"`
@@ -281,12 +283,34 @@ type Trained struct {
 	Method Method
 	Train  train.Report
 	Valid  eval.Report // of the kept epoch
+	// GSUTrained says whether finetuning trained the GSU (GSUTrained of the method, or the
+	// better choice on validation with GSUSelect).
+	GSUTrained bool
 }
 
 // TrainMethod finetunes the method's model for the seed, from a copy of psu when the method is
-// pretrained, choosing the epoch on the validation candidates.
+// pretrained, choosing the epoch on the validation candidates; with GSUSelect it trains the model
+// both with and without the GSU and keeps the one of better validation NDCG@10.
 func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *model.Model, valid *eval.Candidates,
 	evalWorkers int, progress func(Progress)) (*Trained, error) {
+	var best *Trained
+	for _, gsu := range []bool{false, true} {
+		if method.GSU == GSUFrozen && gsu || method.GSU == GSUTrained && !gsu {
+			continue
+		}
+		tr, err := trainOnce(ctx, s, method, seed, psu, valid, evalWorkers, progress, gsu)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || ndcgAt10(tr.Valid.Result) > ndcgAt10(best.Valid.Result) {
+			best = tr
+		}
+	}
+	return best, nil
+}
+
+func trainOnce(ctx context.Context, s *Spec, method Method, seed uint64, psu *model.Model, valid *eval.Candidates,
+	evalWorkers int, progress func(Progress), trainGSU bool) (*Trained, error) {
 	task := s.Task
 	items, err := DropModality(task.Dataset.Items, task.Dataset.DenseNames, method.Drop)
 	if err != nil {
@@ -306,11 +330,17 @@ func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *
 	} else if m, err = model.New(cfg); err != nil {
 		return nil, err
 	}
-	tr := &Trained{Model: m, Items: items, Method: method}
+	tr := &Trained{Model: m, Items: items, Method: method, GSUTrained: trainGSU}
 	prefix := fmt.Sprintf("%s seed %d: %s", s.Key, seed, method.Name)
+	if method.GSU == GSUSelect {
+		prefix += map[bool]string{false: " (GSU kept)", true: " (GSU trained)"}[trainGSU]
+	}
 	var validReports []eval.Report
 	fine := s.Finetune
 	fine.Seed, fine.Strategy = seed, method.Strategy
+	if trainGSU {
+		fine.GSUWeight, fine.GSUTemperature = gsuWeight, s.Pretrain.NextTemperature
+	}
 	tr.Train, err = train.Finetune(ctx, m, &train.Corpus{Items: items, Sequences: task.Train}, fine, train.Hooks{
 		Step: func(st train.Step) {
 			report(progress, fmt.Sprintf("%s training epoch %d/%d", prefix, st.Epoch, st.Epochs), "steps",
@@ -352,6 +382,22 @@ func (tr *Trained) Meta(s *Spec, seed uint64) train.Meta {
 
 func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, psu *model.Model,
 	valid, test *eval.Candidates) (*SeedRun, error) {
+	if method.Popularity {
+		pop := eval.NewPopularity(len(s.Task.Dataset.Items), s.Task.Train)
+		run := &SeedRun{Seed: seed}
+		for _, split := range []struct {
+			dst   *eval.Report
+			cases []eval.Case
+			cands *eval.Candidates
+		}{{&run.Valid, s.Task.Valid, valid}, {&run.Test, s.Task.Test, test}} {
+			r, err := eval.Evaluate(ctx, split.cases, split.cands, 1, func() (eval.Ranker, error) { return pop, nil }, nil)
+			if err != nil {
+				return nil, err
+			}
+			*split.dst = r
+		}
+		return run, nil
+	}
 	tr, err := TrainMethod(ctx, s, method, seed, psu, valid, p.EvalWorkers, p.Progress)
 	if err != nil {
 		return nil, err
@@ -364,7 +410,7 @@ func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, 
 	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.FileKey(), method.Key, seed)); err != nil {
 		return nil, err
 	}
-	return &SeedRun{Seed: seed, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil
+	return &SeedRun{Seed: seed, GSUTrained: tr.GSUTrained, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil
 }
 
 // ndcgAt10 is the validation score training keeps the best epoch by.
