@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
+	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 )
 
@@ -21,7 +22,7 @@ func newResultsCmd() *cobra.Command {
 		datasets                              []string
 		seeds                                 []uint
 		quick, quiet, render                  bool
-		evalWorkers                           int
+		evalWorkers, maxHistory               int
 		df                                    dataFlags
 	)
 	cmd := &cobra.Command{
@@ -56,6 +57,12 @@ func newResultsCmd() *cobra.Command {
 				}
 				if err := df.apply(s); err != nil {
 					return err
+				}
+				switch {
+				case maxHistory < 0:
+					s.Finetune.MaxHistory = data.MaxUserEvents
+				case maxHistory > 0:
+					s.Finetune.MaxHistory = maxHistory
 				}
 				specs = append(specs, s)
 			}
@@ -92,6 +99,7 @@ func newResultsCmd() *cobra.Command {
 	fl.BoolVar(&quick, "quick", false, "train briefly with one seed (smoke run)")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bars")
 	fl.IntVar(&evalWorkers, "eval-workers", 2, "goroutines ranking cases")
+	fl.IntVar(&maxHistory, "max-history", 0, "most recent events of a finetuning history (0: the dataset's default; -1: the whole history)")
 	fl.BoolVar(&render, "render", false, "only rewrite results.md and loss.png from <out>/results.json (no training)")
 	return cmd
 }

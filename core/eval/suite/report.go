@@ -148,7 +148,45 @@ func writeDataset(b *strings.Builder, d *DatasetResult) {
 	}
 	fmt.Fprintf(b, "Candidates: %s.\n\n", strings.Join(names, "; "))
 	writeNextPair(b, d)
+	writeBuckets(b, d)
 	writeComparisons(b, d)
+}
+
+// writeBuckets gives each method's test NDCG@10 by the length of the case's history (mean over
+// seeds), with the number of cases in each bucket.
+func writeBuckets(b *strings.Builder, d *DatasetResult) {
+	if len(d.Methods) == 0 || len(d.Methods[0].Runs) == 0 || len(d.Methods[0].Runs[0].Test.Buckets) == 0 {
+		return
+	}
+	var head []string
+	var used []int
+	for i, bk := range d.Methods[0].Runs[0].Test.Buckets {
+		if bk.Cases == 0 {
+			continue
+		}
+		used = append(used, i)
+		span := fmt.Sprintf("%d–%d", bk.Min, bk.Max-1)
+		if bk.Max == 0 {
+			span = fmt.Sprintf("≥ %d", bk.Min)
+		}
+		head = append(head, fmt.Sprintf("%s events (%d cases)", span, bk.Cases))
+	}
+	b.WriteString("Test NDCG@10 by history length:\n\n| Model | " + strings.Join(head, " | ") + " |\n")
+	b.WriteString("|---" + strings.Repeat("|---:", len(used)) + "|\n")
+	for _, m := range d.Methods {
+		fmt.Fprintf(b, "| %s |", m.Name)
+		for _, i := range used {
+			var sum float64
+			for _, r := range m.Runs {
+				if i < len(r.Test.Buckets) {
+					sum += ndcgAt10(r.Test.Buckets[i].Result)
+				}
+			}
+			fmt.Fprintf(b, " %.4f |", sum/float64(len(m.Runs)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 }
 
 // epochs is a method's kept and run finetuning epochs, mean over seeds ("-" when it trains

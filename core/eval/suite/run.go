@@ -95,12 +95,12 @@ type MethodResult struct {
 
 // SeedRun is one trained model: its training and its scores.
 type SeedRun struct {
-	Seed  uint64       `json:"seed"`
+	Seed uint64 `json:"seed"`
 	// GSUTrained: finetuning trained the GSU (see Method.GSU).
-	GSUTrained bool `json:"gsu_trained,omitempty"`
-	Train train.Report `json:"train"`
-	Valid eval.Report  `json:"valid"` // of the kept (best validation) epoch
-	Test  eval.Report  `json:"test"`
+	GSUTrained bool         `json:"gsu_trained,omitempty"`
+	Train      train.Report `json:"train"`
+	Valid      eval.Report  `json:"valid"` // of the kept (best validation) epoch
+	Test       eval.Report  `json:"test"`
 }
 
 // Run trains and evaluates every method of every spec for every seed.
@@ -156,10 +156,23 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 				}
 			}
 		}
+		// seminarTargets counts the targets SEMINAR trained on, pretraining included: the budget
+		// of the equal-compute rows that follow it.
+		seminarTargets := 0
 		for i, m := range s.Methods {
-			run, err := finetune(ctx, p, s, m, seed, psu, valid, test)
+			ms := s
+			if m.EqualCompute {
+				if seminarTargets == 0 {
+					return nil, fmt.Errorf("%s: SEMINAR must run before the equal-compute rows", m.Key)
+				}
+				ms = equalCompute(s, seminarTargets)
+			}
+			run, err := finetune(ctx, p, ms, m, seed, psu, valid, test)
 			if err != nil {
 				return nil, fmt.Errorf("%s seed %d: %w", m.Key, seed, err)
+			}
+			if m.Key == "seminar" {
+				seminarTargets = run.Train.Targets + dr.Pretrain[len(dr.Pretrain)-1].Train.Targets
 			}
 			dr.Methods[i].Runs = append(dr.Methods[i].Runs, *run)
 		}
@@ -171,6 +184,20 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 	}
 	dr.Seconds = time.Since(start).Seconds()
 	return dr, nil
+}
+
+// equalCompute returns a copy of s whose finetuning runs, without early stopping, the epochs that
+// hold at least targets training targets.
+func equalCompute(s *Spec, targets int) *Spec {
+	perEpoch := 0
+	for _, seq := range s.Task.Train {
+		perEpoch += len(seq)
+	}
+	perEpoch = max(1, int(float64(perEpoch)*s.Finetune.EpochFraction))
+	out := *s
+	out.Finetune.Epochs = max(1, (targets+perEpoch-1)/perEpoch)
+	out.Finetune.Patience = 0
+	return &out
 }
 
 // Candidates loads the candidates of a split of d from dir (the file <dataset>-<split>.json.gz),

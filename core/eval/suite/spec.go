@@ -30,6 +30,9 @@ type Method struct {
 	GSU GSUMode `json:"gsu,omitempty"`
 	// Popularity ranks by training-split item counts: nothing is trained.
 	Popularity bool `json:"popularity,omitempty"`
+	// EqualCompute trains, without early stopping, for as many targets as SEMINAR's pretraining
+	// and finetuning of the same seed together (the best validation epoch is still kept).
+	EqualCompute bool `json:"equal_compute,omitempty"`
 }
 
 // GSUMode says how finetuning treats the GSU's weights.
@@ -263,7 +266,9 @@ func methods(key string, d *data.Dataset, k int, simAttr string) []Method {
 	}
 	if key != "bestbuy" {
 		ms = append(ms,
-			Method{Key: "din", Name: "DIN (last N)", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}})
+			Method{Key: "din", Name: "DIN (last N)", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}},
+			Method{Key: "din-equal", Name: "DIN (last N), SEMINAR's compute", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k},
+				EqualCompute: true})
 		if field := simAttr; field != "" {
 			ms = append(ms, Method{Key: "sim", Name: "SIM hard (same " + field + ")",
 				Strategy: baseline.Strategy{Kind: baseline.SameAttr, K: k, Field: field}})
