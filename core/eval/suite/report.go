@@ -314,6 +314,12 @@ func WritePlot(w io.Writer, r *Results) error {
 			for k, name := range train.PartNames() {
 				p.Curves = append(p.Curves, curve(name, c, k))
 			}
+			if len(c) > 0 {
+				// L_next's level when the score tells nothing: the positive among its negatives.
+				chance := math.Log(1 + float64(d.Spec.Pretrain.Negatives))
+				p.Curves = append(p.Curves, lossplot.Curve{Name: "next at chance",
+					X: []float64{0, c[len(c)-1].Epoch}, Y: []float64{chance, chance}})
+			}
 			panels = append(panels, p)
 		}
 		p := lossplot.Panel{Title: d.Spec.Key + " finetuning", XLabel: "epoch", YLabel: "ranking loss"}
