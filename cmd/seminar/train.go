@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
+	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 	"github.com/seminar-ranker/seminar/core/model"
@@ -65,7 +66,7 @@ func newTrainCmd() *cobra.Command {
 	fl.Float32Var(&f.lr, "lr", 0, "Adam learning rate (0: the default)")
 	fl.IntVar(&f.batch, "batch", 0, "chunks of targets per optimiser step (0: the default)")
 	fl.IntVar(&f.negatives, "negatives", 0, "negatives per target (0: the default)")
-	fl.IntVar(&f.maxHistory, "max-history", 0, "most recent events of a training history (0: the default)")
+	fl.IntVar(&f.maxHistory, "max-history", 0, "most recent events of a training history (0: the default; -1: the whole history)")
 	fl.StringSliceVar(&f.freeze, "freeze", nil, "tensors to keep fixed when finetuning: names or prefixes ending in '.', e.g. emb.,fusion.gate")
 	fl.StringVar(&f.loss, "loss", "", "ranking loss: softmax or bce (default softmax)")
 	fl.IntVar(&f.evalWorkers, "eval-workers", 2, "goroutines ranking the validation cases")
@@ -193,7 +194,10 @@ func (f trainFlags) override(s *suite.Spec) {
 		if f.lr > 0 {
 			o.LR = f.lr
 		}
-		if f.maxHistory > 0 {
+		switch {
+		case f.maxHistory < 0:
+			o.MaxHistory = data.MaxUserEvents
+		case f.maxHistory > 0:
 			o.MaxHistory = f.maxHistory
 		}
 		if f.batch > 0 {
