@@ -73,7 +73,8 @@ func newEvalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tr := &suite.Trained{Model: m, Items: items, Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy}}
+			tr := &suite.Trained{Model: m, Items: items, MaxHistory: spec.Finetune.MaxHistory,
+				Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy, SASRec: meta.Model == "sasrec"}}
 			bars := progress.New(cmd.ErrOrStderr(), quiet)
 			rep, err := tr.Evaluate(cmd.Context(), cases, cands, workers, bars.Update,
 				fmt.Sprintf("%s %s on %s", meta.Model, split, meta.Dataset))

@@ -100,3 +100,73 @@ func (p *Popularity) Score(dst []float32, _ *Case, items []int32) (int, error) {
 	}
 	return 0, nil
 }
+
+// SASRecRanker scores candidates as the SASRec-style baseline trained them
+// (train.FinetuneConfig.SASRec): u = W_O·Attn(W_Q s_last, W_K s_j, W_V s_j) + s_last over the
+// last maxHistory events, a candidate's score u·t.
+type SASRecRanker struct {
+	*ModelRanker
+	maxHistory          int
+	u, o, q, k, v, a, y []float32
+}
+
+// NewSASRecRanker returns a ranker of m as a SASRec-style model over the catalogue items.
+func NewSASRecRanker(m *model.Model, items []data.Item, maxHistory int) (*SASRecRanker, error) {
+	r, err := NewModelRanker(m, baseline.Strategy{Kind: baseline.LastN, K: 1}, items)
+	if err != nil {
+		return nil, err
+	}
+	d := m.Dim()
+	return &SASRecRanker{ModelRanker: r, maxHistory: maxHistory, u: make([]float32, d), o: make([]float32, d),
+		q: make([]float32, d), y: make([]float32, d)}, nil
+}
+
+// Score implements Ranker.
+func (r *SASRecRanker) Score(dst []float32, c *Case, items []int32) (int, error) {
+	d, heads := r.m.Dim(), r.m.Config().Heads
+	dh := d / heads
+	p := &r.m.Params
+	events := c.History[max(0, len(c.History)-r.maxHistory):]
+	n := len(events)
+	clear(r.u)
+	if n > 0 {
+		r.k, r.v = growFloats(r.k, n*d), growFloats(r.v, n*d)
+		r.a = growFloats(r.a, n)
+		for j, e := range events {
+			if err := r.eventVector(r.y, e.Query, e.Kind, e.Item); err != nil {
+				return 0, err
+			}
+			kernels.MatVec(r.k[j*d:(j+1)*d], p.ESUK, r.y)
+			kernels.MatVec(r.v[j*d:(j+1)*d], p.ESUV, r.y)
+		}
+		// r.y holds s_last, the query's event and the residual.
+		kernels.MatVec(r.q, p.ESUQ, r.y)
+		inv := float32(1 / math.Sqrt(float64(dh)))
+		clear(r.o)
+		for h := range heads {
+			for j := range n {
+				r.a[j] = inv * kernels.Dot(r.q[h*dh:(h+1)*dh], r.k[j*d+h*dh:j*d+(h+1)*dh])
+			}
+			kernels.Softmax(r.a)
+			for j := range n {
+				kernels.Axpy(r.a[j], r.v[j*d+h*dh:j*d+(h+1)*dh], r.o[h*dh:(h+1)*dh])
+			}
+		}
+		kernels.MatVec(r.u, p.ESUO, r.o)
+		kernels.Axpy(1, r.y, r.u)
+	}
+	for i, it := range items {
+		if err := r.eventVector(r.target, c.Target.Query, c.Target.Kind, it); err != nil {
+			return 0, err
+		}
+		dst[i] = kernels.Dot(r.u, r.target)
+	}
+	return n * len(items), nil
+}
+
+func growFloats(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}

@@ -179,3 +179,23 @@ func TestPSUGradients(t *testing.T) {
 		})
 	}
 }
+
+func TestSASRecGradients(t *testing.T) {
+	corpus, d := tinyCorpus(t, 3, 6, 8)
+	// Segment {0, 0, 3} has a target without history, left out of the loss.
+	segs := []segment{{0, 0, 3}, {1, 4, 6}, {2, 2, 3}}
+	m := sharpened(t, d)
+	c := &chunk{segs: segs}
+	for _, s := range segs {
+		c.targets += int(s.to - s.from)
+	}
+	f, err := newFeatures(m, corpus)
+	require.NoError(t, err)
+	drawItemNegatives(f, c, 3, rand.New(rand.NewPCG(5, 6)))
+	sh := rankShape{maxHistory: 2, negatives: 3, sasrec: true}
+	checkChunkGradients(t, m, corpus, baseline.Strategy{Kind: baseline.LastN, K: 100},
+		func(name string) bool { return !isFrozen(name, []string{"gsu."}) },
+		func(w *worker, tape *autodiff.Tape, b *binding, f *features) (autodiff.Var, error) {
+			return w.recordSASRec(tape, b, f, c, sh)
+		})
+}

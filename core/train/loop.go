@@ -88,6 +88,9 @@ type FinetuneConfig struct {
 	// has no gradient, so without it the GSU stays as pretrained (or as initialised).
 	GSUWeight      float32
 	GSUTemperature float32
+	// SASRec trains the SASRec-style baseline (self-attention over the last MaxHistory events,
+	// candidates scored by a dot product) on the ESU's weights; Strategy must still be valid.
+	SASRec bool
 }
 
 // Step is the progress of training after one optimiser step.
@@ -239,11 +242,14 @@ func Finetune(ctx context.Context, m *model.Model, corpus *Corpus, cfg FinetuneC
 		tie = func() { baseline.Tie(m) }
 	}
 	sh := rankShape{maxHistory: cfg.MaxHistory, negatives: cfg.Negatives, bce: cfg.Loss == "bce",
-		gsuWeight: cfg.GSUWeight, gsuTemp: cfg.GSUTemperature}
+		gsuWeight: cfg.GSUWeight, gsuTemp: cfg.GSUTemperature, sasrec: cfg.SASRec}
 	r := newRunner(b, f, cfg.Options, &cfg.Strategy)
 	return r.run(ctx, 0, hooks, cfg.Patience, false,
 		func(c *chunk, rng *rand.Rand) { drawItemNegatives(f, c, cfg.Negatives, rng) },
 		func(w *worker, t *autodiff.Tape, c *chunk) (autodiff.Var, error) {
+			if sh.sasrec {
+				return w.recordSASRec(t, b, f, c, sh)
+			}
 			loss, _, err := w.recordRanking(t, b, f, c, sh)
 			return loss, err
 		}, tie)

@@ -40,6 +40,7 @@ type rankShape struct {
 	// gsuWeight > 0 adds that multiple of the next-pair loss (temperature gsuTemp) over the same
 	// candidates, the only gradient the GSU's weights get in finetuning.
 	gsuWeight, gsuTemp float32
+	sasrec             bool // the SASRec-style baseline (recordSASRec) instead of target attention
 }
 
 // window returns the history events [lo, hi) of segment s: the events before its last target,

@@ -313,6 +313,8 @@ type Trained struct {
 	// GSUTrained says whether finetuning trained the GSU (GSUTrained of the method, or the
 	// better choice on validation with GSUSelect).
 	GSUTrained bool
+	// MaxHistory is the window of a SASRec-style model: the events it was trained to read.
+	MaxHistory int
 }
 
 // TrainMethod finetunes the method's model for the seed, from a copy of psu when the method is
@@ -357,14 +359,14 @@ func trainOnce(ctx context.Context, s *Spec, method Method, seed uint64, psu *mo
 	} else if m, err = model.New(cfg); err != nil {
 		return nil, err
 	}
-	tr := &Trained{Model: m, Items: items, Method: method, GSUTrained: trainGSU}
+	tr := &Trained{Model: m, Items: items, Method: method, GSUTrained: trainGSU, MaxHistory: s.Finetune.MaxHistory}
 	prefix := fmt.Sprintf("%s seed %d: %s", s.Key, seed, method.Name)
 	if method.GSU == GSUSelect {
 		prefix += map[bool]string{false: " (GSU kept)", true: " (GSU trained)"}[trainGSU]
 	}
 	var validReports []eval.Report
 	fine := s.Finetune
-	fine.Seed, fine.Strategy = seed, method.Strategy
+	fine.Seed, fine.Strategy, fine.SASRec = seed, method.Strategy, method.SASRec
 	if trainGSU {
 		fine.GSUWeight, fine.GSUTemperature = gsuWeight, s.Pretrain.NextTemperature
 	}
@@ -392,6 +394,9 @@ func trainOnce(ctx context.Context, s *Spec, method Method, seed uint64, psu *mo
 func (tr *Trained) Evaluate(ctx context.Context, cases []eval.Case, cands *eval.Candidates, workers int,
 	progress func(Progress), stage string) (eval.Report, error) {
 	return eval.Evaluate(ctx, cases, cands, workers, func() (eval.Ranker, error) {
+		if tr.Method.SASRec {
+			return eval.NewSASRecRanker(tr.Model, tr.Items, tr.MaxHistory)
+		}
 		return eval.NewModelRanker(tr.Model, tr.Method.Strategy, tr.Items)
 	}, func(done int) { report(progress, stage, "cases", done, len(cases), 0) })
 }

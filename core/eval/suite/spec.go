@@ -33,6 +33,9 @@ type Method struct {
 	// EqualCompute trains, without early stopping, for as many targets as SEMINAR's pretraining
 	// and finetuning of the same seed together (the best validation epoch is still kept).
 	EqualCompute bool `json:"equal_compute,omitempty"`
+	// SASRec trains the SASRec-style baseline (train.FinetuneConfig.SASRec) over the last
+	// Finetune.MaxHistory events.
+	SASRec bool `json:"sasrec,omitempty"`
 }
 
 // GSUMode says how finetuning treats the GSU's weights.
@@ -270,7 +273,9 @@ func methods(key string, d *data.Dataset, k int, simAttr string) []Method {
 		ms = append(ms,
 			Method{Key: "din", Name: "DIN (last N)", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}},
 			Method{Key: "din-equal", Name: "DIN (last N), SEMINAR's compute", Strategy: baseline.Strategy{Kind: baseline.LastN, K: k},
-				EqualCompute: true})
+				EqualCompute: true},
+			Method{Key: "sasrec", Name: "SASRec-style (self-attention over last N)",
+				Strategy: baseline.Strategy{Kind: baseline.LastN, K: k}, SASRec: true})
 		if field := simAttr; field != "" {
 			ms = append(ms, Method{Key: "sim", Name: "SIM hard (same " + field + ")",
 				Strategy: baseline.Strategy{Kind: baseline.SameAttr, K: k, Field: field}})

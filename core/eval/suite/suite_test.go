@@ -52,7 +52,7 @@ func TestRunTrainsEveryMethodOnTheSameCandidates(t *testing.T) {
 		assert.Equal(t, 2, m.Test.Seeds)
 		assert.True(t, m.Test.AUC.Mean > 0 && m.Test.AUC.Mean <= 1)
 	}
-	for _, k := range []string{"popularity", "seminar", "no-pretrain", "din", "din-equal", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
+	for _, k := range []string{"popularity", "seminar", "no-pretrain", "din", "din-equal", "sasrec", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
 		assert.True(t, keys[k], "method %s ran", k)
 	}
 	require.Len(t, d.Pretrain, 2)
