@@ -115,8 +115,8 @@ type record struct {
 	header []string // CSV and TSV: the columns every row has
 }
 
-// Parse reads a table from r in the given format ("csv", "tsv" or "jsonl") and calls fn with
-// each row. It exists apart from Import so that the parsing can be tested and fuzzed on bytes.
+// parseTable reads a table from r in the given format ("csv", "tsv" or "jsonl") and calls fn
+// with each row. It works on a reader, apart from the files, so that it can be fuzzed on bytes.
 func parseTable(r io.Reader, format string, fn func(record) error) error {
 	switch format {
 	case "csv", "tsv":
