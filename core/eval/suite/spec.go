@@ -85,7 +85,7 @@ const (
 // The finetuning budget of a dataset file: an epoch cap that early stopping, not the cap, is
 // meant to end.
 const (
-	fileEpochs   = 20
+	fileEpochs   = 30
 	filePatience = 2
 )
 
@@ -116,7 +116,7 @@ func defaults(b Budget) (train.PretrainConfig, train.FinetuneConfig) {
 	}
 	// Finetuning stops by patience, not by the cap: every model trains until two epochs in a row
 	// bring no better validation NDCG@10.
-	opts.Epochs, opts.MaxHistory = 12, 128
+	opts.Epochs, opts.MaxHistory = 30, 128
 	fine := train.FinetuneConfig{Options: opts, Negatives: 5, Loss: "softmax", Patience: 2}
 	return pre, fine
 }
