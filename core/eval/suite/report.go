@@ -253,7 +253,10 @@ func writeComparisons(b *strings.Builder, d *DatasetResult) {
 			a, o := stat(ref.Test, name), stat(m.Test, name)
 			diff := a.Mean - o.Mean
 			verdict := "within noise"
-			if math.Abs(diff) > math.Max(a.Std, o.Std) {
+			switch {
+			case a.N < 2:
+				verdict = "one seed: spread unknown"
+			case math.Abs(diff) > math.Max(a.Std, o.Std):
 				verdict = "clear"
 			}
 			parts = append(parts, fmt.Sprintf("%s %+.4f (%s)", name, diff, verdict))
