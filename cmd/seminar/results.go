@@ -28,8 +28,9 @@ func newResultsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "results",
 		Short: "Train and evaluate every model on every dataset and write the results report",
-		Long: "Runs the whole comparison (core/eval/suite): for each dataset and seed, PSU pretraining, SEMINAR, " +
-			"SEMINAR without pretraining, DIN, SIM, ETA, TWIN and the modality ablations, all on the same saved " +
+		Long: "Runs the whole comparison (core/eval/suite): for each dataset (a built-in name or a dataset file) and " +
+			"seed, PSU pretraining, popularity, SEMINAR, SEMINAR without pretraining, DIN (also with SEMINAR's " +
+			"compute), a SASRec-style model, SIM, ETA, TWIN and the modality ablations, all on the same saved " +
 			"candidates; then writes <out>/results.md (the tables and the command that made them), " +
 			"<out>/results.json (every run) and <out>/loss.png (training losses). Candidates are saved in " +
 			"--candidates and reused when present; the report gives their SHA-256. --quick trains briefly with one seed and writes to " +
