@@ -23,12 +23,12 @@ import (
 func newDataCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "data",
-		Short: "Describe, convert and generate datasets",
+		Short: "Describe, import, convert and generate datasets",
 		Long: "Datasets are stored in the project's dataset file format (MessagePack, gzip-compressed; see " +
-			"package core/data/datafile). Sources are the public datasets under ../shared/data: " +
+			"package core/data/datafile). \"data import\" reads your own CSV, TSV or JSONL events; sources are the public datasets under ../shared/data: " +
 			strings.Join(sourceNames(), ", ") + ".",
 	}
-	cmd.AddCommand(newDataStatsCmd(), newDataConvertCmd(), newDataGenerateCmd())
+	cmd.AddCommand(newDataStatsCmd(), newDataConvertCmd(), newDataImportCmd(), newDataGenerateCmd())
 	return cmd
 }
 

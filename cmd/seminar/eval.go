@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +18,8 @@ import (
 func newEvalCmd() *cobra.Command {
 	var (
 		dataDir, split, candidates string
+		dataset                    string
+		df                         dataFlags
 		workers                    int
 		asJSON, quiet              bool
 	)
@@ -40,8 +43,17 @@ func newEvalCmd() *cobra.Command {
 			if meta.Kind != train.KindRanker {
 				return fmt.Errorf("%s is a %s checkpoint: only ranking models are evaluated", args[0], meta.Kind)
 			}
-			spec, err := loadSpec(meta.Dataset, dataDir, false)
+			if dataset == "" {
+				dataset = meta.Dataset
+			}
+			spec, err := loadSpec(dataset, dataDir, false)
 			if err != nil {
+				return err
+			}
+			if split == "valid" && df.lists != "" {
+				return errors.New("--candidate-lists are test lists: use --split test")
+			}
+			if err := df.apply(spec); err != nil {
 				return err
 			}
 			cases := spec.Task.Test
@@ -51,15 +63,18 @@ func newEvalCmd() *cobra.Command {
 				return fmt.Errorf("--split %q: valid or test", split)
 			}
 			d := spec.Task.Dataset
-			cands, file, err := suite.Candidates(candidates, d, split, cases, candidateSeed, candidateNegatives)
-			if err != nil {
-				return err
+			cands, file := spec.TestCandidates, suite.CandidateFile{Path: df.lists, SHA256: "given"}
+			if cands == nil || split == "valid" {
+				if cands, file, err = suite.Candidates(candidates, d, split, cases, candidateSeed, candidateNegatives); err != nil {
+					return err
+				}
 			}
 			items, err := suite.DropModality(d.Items, d.DenseNames, meta.Drop)
 			if err != nil {
 				return err
 			}
-			tr := &suite.Trained{Model: m, Items: items, Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy}}
+			tr := &suite.Trained{Model: m, Items: items, MaxHistory: spec.Finetune.MaxHistory,
+				Method: suite.Method{Key: meta.Model, Strategy: *meta.Strategy, SASRec: meta.Model == "sasrec"}}
 			bars := progress.New(cmd.ErrOrStderr(), quiet)
 			rep, err := tr.Evaluate(cmd.Context(), cases, cands, workers, bars.Update,
 				fmt.Sprintf("%s %s on %s", meta.Model, split, meta.Dataset))
@@ -77,8 +92,12 @@ func newEvalCmd() *cobra.Command {
 					Report     eval.Report         `json:"report"`
 				}{meta.Model, meta.Dataset, split, file, rep})
 			}
-			fmt.Fprintf(out, "%s on %s %s: %d cases, candidates %s (sha256 %s…)\n", meta.Model, meta.Dataset, split,
-				rep.Cases, file.Path, file.SHA256[:12])
+			sum := file.SHA256
+			if len(sum) > 12 {
+				sum = "sha256 " + sum[:12] + "…"
+			}
+			fmt.Fprintf(out, "%s on %s %s: %d cases, candidates %s (%s)\n", meta.Model, dataset, split, rep.Cases,
+				file.Path, sum)
 			var cols []string
 			for i, k := range rep.Ks {
 				cols = append(cols, fmt.Sprintf("HIT@%d %.4f", k, rep.HIT[i]))
@@ -97,6 +116,8 @@ func newEvalCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&split, "split", "test", "valid or test")
+	fl.StringVar(&dataset, "data", "", "dataset or dataset file (default: the one the model was trained on)")
+	df.register(fl)
 	fl.StringVar(&candidates, "candidates", "out/candidates", "folder of the saved candidates (drawn there when missing)")
 	fl.IntVar(&workers, "workers", 2, "goroutines ranking cases")
 	fl.BoolVar(&asJSON, "json", false, "print the report as JSON")

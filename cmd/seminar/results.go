@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
+	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 )
 
@@ -20,13 +22,15 @@ func newResultsCmd() *cobra.Command {
 		datasets                              []string
 		seeds                                 []uint
 		quick, quiet, render                  bool
-		evalWorkers                           int
+		evalWorkers, maxHistory               int
+		df                                    dataFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "results",
 		Short: "Train and evaluate every model on every dataset and write the results report",
-		Long: "Runs the whole comparison (core/eval/suite): for each dataset and seed, PSU pretraining, SEMINAR, " +
-			"SEMINAR without pretraining, DIN, SIM, ETA, TWIN and the modality ablations, all on the same saved " +
+		Long: "Runs the whole comparison (core/eval/suite): for each dataset (a built-in name or a dataset file) and " +
+			"seed, PSU pretraining, popularity, SEMINAR, SEMINAR without pretraining, DIN (also with SEMINAR's " +
+			"compute), a SASRec-style model, SIM, ETA, TWIN and the modality ablations, all on the same saved " +
 			"candidates; then writes <out>/results.md (the tables and the command that made them), " +
 			"<out>/results.json (every run) and <out>/loss.png (training losses). Candidates are saved in " +
 			"--candidates and reused when present; the report gives their SHA-256. --quick trains briefly with one seed and writes to " +
@@ -48,6 +52,18 @@ func newResultsCmd() *cobra.Command {
 				s, err := loadSpec(key, dataDir, quick)
 				if err != nil {
 					return err
+				}
+				if df.lists != "" && len(datasets) > 1 {
+					return errors.New("--candidate-lists belong to one dataset: give one with --datasets")
+				}
+				if err := df.apply(s); err != nil {
+					return err
+				}
+				switch {
+				case maxHistory < 0:
+					s.Finetune.MaxHistory = data.MaxUserEvents
+				case maxHistory > 0:
+					s.Finetune.MaxHistory = maxHistory
 				}
 				specs = append(specs, s)
 			}
@@ -78,11 +94,13 @@ func newResultsCmd() *cobra.Command {
 	fl.StringVar(&dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&checkpoints, "checkpoints", "", "folder to write every trained model to (default: none)")
 	fl.StringVar(&candidates, "candidates", filepath.Join("out", "candidates"), "folder of the saved candidates: reused when present, drawn and saved when not")
-	fl.StringSliceVar(&datasets, "datasets", suite.Keys(), "datasets to run")
+	fl.StringSliceVar(&datasets, "datasets", suite.Keys(), "datasets to run: built-in names or dataset files")
+	df.register(fl)
 	fl.UintSliceVar(&seeds, "seeds", []uint{1, 2, 3}, "seeds; metrics are mean ± std over them")
 	fl.BoolVar(&quick, "quick", false, "train briefly with one seed (smoke run)")
 	fl.BoolVar(&quiet, "quiet", false, "no progress bars")
 	fl.IntVar(&evalWorkers, "eval-workers", 2, "goroutines ranking cases")
+	fl.IntVar(&maxHistory, "max-history", 0, "most recent events of a finetuning history (0: the dataset's default; -1: the whole history)")
 	fl.BoolVar(&render, "render", false, "only rewrite results.md and loss.png from <out>/results.json (no training)")
 	return cmd
 }

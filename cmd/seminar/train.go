@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seminar-ranker/seminar/cmd/seminar/internal/progress"
+	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/eval/suite"
 	"github.com/seminar-ranker/seminar/core/model"
 	"github.com/seminar-ranker/seminar/core/train"
@@ -21,13 +23,14 @@ type trainFlags struct {
 	dataset, dataDir, method, pretrained, out, candidates string
 	seed                                                  uint64
 	quick, asJSON, quiet                                  bool
-	epochs, negatives, maxHistory, evalWorkers            int
+	epochs, negatives, maxHistory, evalWorkers, batch     int
 	fraction                                              float64
 	lr                                                    float32
 	freeze                                                []string
 	loss                                                  string
 	wNext, wAlign, wRel, tauNext, tau                     float32
 	psuNegatives                                          string
+	data                                                  dataFlags
 }
 
 func newTrainCmd() *cobra.Command {
@@ -35,8 +38,8 @@ func newTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train",
 		Short: "Pretrain a PSU or train a ranking model (SEMINAR, a baseline or an ablation)",
-		Long: "Trains one model on a dataset (" + strings.Join(suite.Keys(), ", ") + ") with the settings the " +
-			"results report uses, and writes it as a model file with its training metadata.\n\n" +
+		Long: "Trains one model on a dataset (" + strings.Join(suite.Keys(), ", ") + ", or a dataset file such as " +
+			"\"seminar data import\" writes) with the settings the results report uses, and writes it as a model file with its training metadata.\n\n" +
 			"--model psu pretrains the PSU (w1·L_next + w2·L_align + w3·L_rel). Any other model is finetuned " +
 			"on the ranking objective, choosing the epoch on the validation split: seminar and the drop-<modality> " +
 			"ablations start from the PSU given with --pretrained; no-pretrain, din, sim, eta and twin start " +
@@ -48,7 +51,7 @@ func newTrainCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, f) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dataset, "data", "ml-100k", "dataset: "+strings.Join(suite.Keys(), ", ")+" or synth")
+	fl.StringVar(&f.dataset, "data", "ml-100k", "dataset: "+strings.Join(suite.Keys(), ", ")+", synth, or a dataset file")
 	fl.StringVar(&f.dataDir, "data-dir", "", "folder holding the public datasets (default: ../shared/data beside the repository)")
 	fl.StringVar(&f.method, "model", "seminar", "psu, or a ranking model: seminar, no-pretrain, din, sim, eta, twin, drop-<modality>")
 	fl.StringVar(&f.pretrained, "pretrained", "", "PSU model file to finetune from (seminar and drop-<modality>)")
@@ -61,8 +64,9 @@ func newTrainCmd() *cobra.Command {
 	fl.IntVar(&f.epochs, "epochs", 0, "epochs (0: the dataset's default)")
 	fl.Float64Var(&f.fraction, "fraction", 0, "share of the training targets per epoch (0: the dataset's default)")
 	fl.Float32Var(&f.lr, "lr", 0, "Adam learning rate (0: the default)")
+	fl.IntVar(&f.batch, "batch", 0, "chunks of targets per optimiser step (0: the default)")
 	fl.IntVar(&f.negatives, "negatives", 0, "negatives per target (0: the default)")
-	fl.IntVar(&f.maxHistory, "max-history", 0, "most recent events of a training history (0: the default)")
+	fl.IntVar(&f.maxHistory, "max-history", 0, "most recent events of a training history (0: the default; -1: the whole history)")
 	fl.StringSliceVar(&f.freeze, "freeze", nil, "tensors to keep fixed when finetuning: names or prefixes ending in '.', e.g. emb.,fusion.gate")
 	fl.StringVar(&f.loss, "loss", "", "ranking loss: softmax or bce (default softmax)")
 	fl.IntVar(&f.evalWorkers, "eval-workers", 2, "goroutines ranking the validation cases")
@@ -71,6 +75,7 @@ func newTrainCmd() *cobra.Command {
 	fl.Float32Var(&f.wRel, "w-rel", -1, "PSU weight of L_rel (negative: the default)")
 	fl.Float32Var(&f.tauNext, "tau-next", 0, "PSU temperature of L_next (0: the default)")
 	fl.Float32Var(&f.tau, "tau", 0, "PSU temperature of L_align and L_rel (0: the default)")
+	f.data.register(fl)
 	fl.StringVar(&f.psuNegatives, "psu-negatives", "", "PSU negative pairs: events (pairs of random events, the default) or query (the target's query with random items)")
 	return cmd
 }
@@ -86,6 +91,9 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := f.data.apply(spec); err != nil {
+		return err
+	}
 	f.override(spec)
 	bars := progress.New(cmd.ErrOrStderr(), f.quiet)
 	defer bars.Finish()
@@ -93,12 +101,20 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	start := time.Now()
 	var m *model.Model
 	var meta train.Meta
+	var next eval.Report
 	if f.method == "psu" {
 		var rep train.Report
 		if m, rep, err = suite.PretrainPSU(ctx, spec, f.seed, bars.Update); err != nil {
 			return err
 		}
 		meta = train.Meta{Kind: train.KindPSU, Model: "psu", Dataset: spec.Key, Seed: f.seed, Report: rep}
+		valid, _, err := suite.Candidates(f.candidates, spec.Task.Dataset, "valid", spec.Task.Valid, candidateSeed, candidateNegatives)
+		if err != nil {
+			return err
+		}
+		if next, err = suite.NextPair(ctx, spec, m, valid, f.evalWorkers, bars.Update); err != nil {
+			return err
+		}
 	} else {
 		method, err := findMethod(spec, f.method)
 		if err != nil {
@@ -134,6 +150,10 @@ func runTrain(cmd *cobra.Command, f trainFlags) error {
 	out := cmd.OutOrStdout()
 	if f.asJSON {
 		return json.NewEncoder(out).Encode(meta)
+	}
+	if next.Cases > 0 {
+		fmt.Fprintf(out, "next-pair on %d validation cases (1 + %d candidates): HIT@1 %.4f  NDCG@10 %.4f\n",
+			next.Cases, candidateNegatives, next.HIT[0], next.NDCG[2])
 	}
 	rep := meta.Report
 	fmt.Fprintf(out, "trained %s on %s (seed %d) in %s: %d steps, %d targets, %.0f targets/s\n",
@@ -174,8 +194,14 @@ func (f trainFlags) override(s *suite.Spec) {
 		if f.lr > 0 {
 			o.LR = f.lr
 		}
-		if f.maxHistory > 0 {
+		switch {
+		case f.maxHistory < 0:
+			o.MaxHistory = data.MaxUserEvents
+		case f.maxHistory > 0:
 			o.MaxHistory = f.maxHistory
+		}
+		if f.batch > 0 {
+			o.Batch = f.batch
 		}
 	}
 	if f.negatives > 0 {

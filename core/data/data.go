@@ -47,3 +47,11 @@ type Dataset struct {
 	Items      []Item   `msgpack:"items"`
 	Users      []User   `msgpack:"users"`
 }
+
+// FixedList is a candidate list given with the data for one evaluation case, by user and item
+// IDs: the positive (the user's held-out event) and the negatives to rank it against.
+type FixedList struct {
+	User      string   `json:"user"`
+	Positive  string   `json:"positive"`
+	Negatives []string `json:"negatives"`
+}

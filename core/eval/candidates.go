@@ -128,3 +128,102 @@ func LoadCandidates(r io.Reader) (*Candidates, string, error) {
 	sum := sha256.Sum256(b)
 	return &c, hex.EncodeToString(sum[:]), nil
 }
+
+// FixedLists are the candidate lists of a split, as "seminar data import" writes them.
+type FixedLists struct {
+	Dataset string           `json:"dataset"`
+	Split   string           `json:"split"`
+	Cases   []data.FixedList `json:"cases"`
+}
+
+// FixedCandidates turns given candidate lists into the candidates of the cases they name and
+// returns those cases (in the order of cases): a case whose user has no list is left out. Every
+// list is checked, and an error names its case: the user must have a case whose positive is the
+// list's, every negative must be a known item listed once, not the positive, and, unless
+// allowHistory, not an item of the case's history. Every list must have as many negatives as the
+// first, so that the metrics of all cases mean the same.
+func FixedCandidates(d *data.Dataset, fl *FixedLists, cases []Case, allowHistory bool) (*Candidates, []Case, error) {
+	if fl.Dataset != "" && fl.Dataset != d.Name {
+		return nil, nil, fmt.Errorf("eval: candidate lists of dataset %q, not %q", fl.Dataset, d.Name)
+	}
+	itemIx := make(map[string]int32, len(d.Items))
+	for i, it := range d.Items {
+		itemIx[it.ID] = int32(i)
+	}
+	caseOf := make(map[string]int, len(cases))
+	for i, c := range cases {
+		caseOf[d.Users[c.User].ID] = i
+	}
+	lists := make(map[int]data.FixedList, len(fl.Cases))
+	for k, l := range fl.Cases {
+		i, ok := caseOf[l.User]
+		if !ok {
+			return nil, nil, fmt.Errorf("eval: list %d (user %q): the user has no %s case", k, l.User, fl.Split)
+		}
+		if _, dup := lists[i]; dup {
+			return nil, nil, fmt.Errorf("eval: list %d (user %q): a second list for the user", k, l.User)
+		}
+		lists[i] = l
+	}
+	c := &Candidates{Dataset: d.Name, Split: fl.Split, Negatives: -1}
+	var kept []Case
+	seen := make(map[int32]bool)
+	for i, cs := range cases {
+		l, ok := lists[i]
+		if !ok {
+			continue
+		}
+		name := fmt.Sprintf("case of user %q (positive %q)", l.User, d.Items[cs.Target.Item].ID)
+		if l.Positive != "" && l.Positive != d.Items[cs.Target.Item].ID {
+			return nil, nil, fmt.Errorf("eval: %s: the list's positive is %q", name, l.Positive)
+		}
+		if c.Negatives < 0 {
+			c.Negatives = len(l.Negatives)
+		}
+		if len(l.Negatives) == 0 || len(l.Negatives) != c.Negatives {
+			return nil, nil, fmt.Errorf("eval: %s: %d negatives, the first list has %d", name, len(l.Negatives), c.Negatives)
+		}
+		clear(seen)
+		var history map[int32]bool
+		if !allowHistory {
+			history = make(map[int32]bool, len(cs.History))
+			for _, e := range cs.History {
+				history[e.Item] = true
+			}
+		}
+		negs := make([]int32, len(l.Negatives))
+		for k, id := range l.Negatives {
+			it, ok := itemIx[id]
+			switch {
+			case !ok:
+				return nil, nil, fmt.Errorf("eval: %s: negative %q is not an item of the dataset", name, id)
+			case it == cs.Target.Item:
+				return nil, nil, fmt.Errorf("eval: %s: negative %q is the positive", name, id)
+			case seen[it]:
+				return nil, nil, fmt.Errorf("eval: %s: negative %q is listed twice", name, id)
+			case history[it]:
+				return nil, nil, fmt.Errorf("eval: %s: negative %q is in the user's history (allow it explicitly "+
+					"if that is intended)", name, id)
+			}
+			seen[it] = true
+			negs[k] = it
+		}
+		c.Cases = append(c.Cases, CaseItems{User: cs.User, Positive: cs.Target.Item, Negatives: negs})
+		kept = append(kept, cs)
+	}
+	if len(kept) == 0 {
+		return nil, nil, fmt.Errorf("eval: no candidate lists for the %s cases", fl.Split)
+	}
+	return c, kept, nil
+}
+
+// ReadFixedLists reads candidate lists in the JSON form FixedLists has.
+func ReadFixedLists(r io.Reader) (*FixedLists, error) {
+	var fl FixedLists
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fl); err != nil {
+		return nil, fmt.Errorf("eval: candidate lists: %w", err)
+	}
+	return &fl, nil
+}

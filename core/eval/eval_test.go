@@ -310,3 +310,10 @@ func TestModelRankerAllocatesNothingOnceWarm(t *testing.T) {
 		require.NoError(t, err)
 	}
 }
+
+func TestHistoryBuckets(t *testing.T) {
+	tests := []struct{ n, bucket int }{{0, 0}, {31, 0}, {32, 1}, {127, 1}, {128, 2}, {511, 2}, {512, 3}, {100000, 3}}
+	for _, tt := range tests {
+		assert.Equal(t, tt.bucket, bucketOf(tt.n), "history of %d events", tt.n)
+	}
+}

@@ -32,6 +32,29 @@ type Report struct {
 	// events the ESU attended over).
 	MeanEventsRead float64 `json:"mean_events_read"`
 	Seconds        float64 `json:"seconds"`
+	// Buckets are the metrics of the cases by history length (HistoryBuckets), where retrieval
+	// over long histories shows whether it pays.
+	Buckets []Bucket `json:"buckets,omitempty"`
+}
+
+// Bucket is the metrics of the cases whose history has Min ≤ length < Max events (Max 0: no
+// upper bound).
+type Bucket struct {
+	Min, Max int
+	metrics.Result
+}
+
+// HistoryBuckets are the lower bounds of the history-length buckets of a Report.
+var HistoryBuckets = []int{0, 32, 128, 512}
+
+func bucketOf(n int) int {
+	b := 0
+	for i, lo := range HistoryBuckets {
+		if n >= lo {
+			b = i
+		}
+	}
+	return b
 }
 
 // Evaluate ranks the candidates of every case with Rankers from newRanker, one per worker, and
@@ -49,6 +72,7 @@ func Evaluate(ctx context.Context, cases []Case, cands *Candidates, workers int,
 	start := time.Now()
 	type shard struct {
 		acc        *metrics.Accumulator
+		buckets    []*metrics.Accumulator
 		read, cand int
 		err        error
 	}
@@ -64,6 +88,10 @@ func Evaluate(ctx context.Context, cases []Case, cands *Candidates, workers int,
 				return
 			}
 			sh.acc = acc
+			for range HistoryBuckets {
+				b, _ := metrics.NewAccumulator(Ks...) // Ks were accepted just above
+				sh.buckets = append(sh.buckets, b)
+			}
 			r, err := newRanker()
 			if err != nil {
 				sh.err = err
@@ -91,6 +119,8 @@ func Evaluate(ctx context.Context, cases []Case, cands *Candidates, workers int,
 					sh.err = fmt.Errorf("eval: case %d: %w", i, err)
 					return
 				}
+				// The same scores were just accepted by acc: the bucket cannot refuse them.
+				sh.buckets[bucketOf(len(cases[i].History))].Add(scores[0], scores[1:])
 				sh.read += read
 				sh.cand += len(items)
 				if progress != nil {
@@ -105,6 +135,10 @@ func Evaluate(ctx context.Context, cases []Case, cands *Candidates, workers int,
 		return Report{}, err
 	}
 	var read, cand int
+	buckets := make([]*metrics.Accumulator, len(HistoryBuckets))
+	for i := range buckets {
+		buckets[i], _ = metrics.NewAccumulator(Ks...)
+	}
 	for _, sh := range shards {
 		if sh.err != nil {
 			return Report{}, sh.err
@@ -112,10 +146,23 @@ func Evaluate(ctx context.Context, cases []Case, cands *Candidates, workers int,
 		if err := total.Merge(sh.acc); err != nil {
 			return Report{}, err
 		}
+		for i, b := range sh.buckets {
+			if err := buckets[i].Merge(b); err != nil {
+				return Report{}, err
+			}
+		}
 		read += sh.read
 		cand += sh.cand
 	}
-	return Report{Result: total.Result(), MeanEventsRead: float64(read) / float64(cand), Seconds: time.Since(start).Seconds()}, nil
+	rep := Report{Result: total.Result(), MeanEventsRead: float64(read) / float64(cand), Seconds: time.Since(start).Seconds()}
+	for i, b := range buckets {
+		bk := Bucket{Min: HistoryBuckets[i], Result: b.Result()}
+		if i+1 < len(HistoryBuckets) {
+			bk.Max = HistoryBuckets[i+1]
+		}
+		rep.Buckets = append(rep.Buckets, bk)
+	}
+	return rep, nil
 }
 
 // ModelRanker scores candidates with a model through core/model.Scorer: with the model's own GSU

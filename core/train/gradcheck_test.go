@@ -112,16 +112,19 @@ func TestRankingGradients(t *testing.T) {
 	corpus, d := tinyCorpus(t, 3, 6, 8)
 	segs := []segment{{0, 0, 3}, {1, 4, 6}, {2, 2, 3}}
 	tests := []struct {
-		strategy baseline.Strategy
-		bce      bool
+		strategy  baseline.Strategy
+		bce       bool
+		gsuWeight float32
 	}{
-		{baseline.Strategy{Kind: baseline.LastN, K: 100}, false},
-		{baseline.Strategy{Kind: baseline.LastN, K: 100}, true},
+		{baseline.Strategy{Kind: baseline.LastN, K: 100}, false, 0},
+		{baseline.Strategy{Kind: baseline.LastN, K: 100}, true, 0},
 		// Some candidates share no category with the history: masked attention and o = 0 rows.
-		{baseline.Strategy{Kind: baseline.SameAttr, K: 100, Field: "category"}, false},
+		{baseline.Strategy{Kind: baseline.SameAttr, K: 100, Field: "category"}, false, 0},
+		// The GSU trained beside the ranking; segment {0, 0, 3} has a target without prefix.
+		{baseline.Strategy{Kind: baseline.GSU}, false, 0.5},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s bce=%v", tt.strategy, tt.bce), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s bce=%v gsu=%v", tt.strategy, tt.bce, tt.gsuWeight), func(t *testing.T) {
 			m := sharpened(t, d)
 			c := &chunk{segs: segs}
 			for _, s := range segs {
@@ -130,8 +133,12 @@ func TestRankingGradients(t *testing.T) {
 			f, err := newFeatures(m, corpus)
 			require.NoError(t, err)
 			drawItemNegatives(f, c, 3, rand.New(rand.NewPCG(5, 6)))
-			sh := rankShape{maxHistory: 100, negatives: 3, bce: tt.bce}
-			checkChunkGradients(t, m, corpus, tt.strategy, func(name string) bool { return !isFrozen(name, []string{"gsu."}) },
+			sh := rankShape{maxHistory: 100, negatives: 3, bce: tt.bce, gsuWeight: tt.gsuWeight, gsuTemp: 0.5}
+			frozen := []string{"gsu."}
+			if tt.gsuWeight > 0 {
+				frozen = nil
+			}
+			checkChunkGradients(t, m, corpus, tt.strategy, func(name string) bool { return !isFrozen(name, frozen) },
 				func(w *worker, tape *autodiff.Tape, b *binding, f *features) (autodiff.Var, error) {
 					loss, _, err := w.recordRanking(tape, b, f, c, sh)
 					return loss, err
@@ -171,4 +178,24 @@ func TestPSUGradients(t *testing.T) {
 				})
 		})
 	}
+}
+
+func TestSASRecGradients(t *testing.T) {
+	corpus, d := tinyCorpus(t, 3, 6, 8)
+	// Segment {0, 0, 3} has a target without history, left out of the loss.
+	segs := []segment{{0, 0, 3}, {1, 4, 6}, {2, 2, 3}}
+	m := sharpened(t, d)
+	c := &chunk{segs: segs}
+	for _, s := range segs {
+		c.targets += int(s.to - s.from)
+	}
+	f, err := newFeatures(m, corpus)
+	require.NoError(t, err)
+	drawItemNegatives(f, c, 3, rand.New(rand.NewPCG(5, 6)))
+	sh := rankShape{maxHistory: 2, negatives: 3, sasrec: true}
+	checkChunkGradients(t, m, corpus, baseline.Strategy{Kind: baseline.LastN, K: 100},
+		func(name string) bool { return !isFrozen(name, []string{"gsu."}) },
+		func(w *worker, tape *autodiff.Tape, b *binding, f *features) (autodiff.Var, error) {
+			return w.recordSASRec(tape, b, f, c, sh)
+		})
 }

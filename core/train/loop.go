@@ -77,12 +77,20 @@ type FinetuneConfig struct {
 	Loss      string // "softmax" (sampled softmax over the positive and its negatives) or "bce"
 	Strategy  baseline.Strategy
 	// Freeze lists tensors kept as they are: names of core/model tensors (as in Model.Tensors),
-	// or prefixes ending in "." such as "emb.". The GSU weights are never trained here (the
-	// top-K selection has no gradient); TWIN's are copied from the ESU after every step.
+	// or prefixes ending in "." such as "emb.". The GSU weights train only with GSUWeight > 0;
+	// TWIN's are copied from the ESU after every step.
 	Freeze []string
 	// Patience stops training after this many epochs without a better validation score
 	// (0: never stop early).
 	Patience int
+	// GSUWeight > 0 trains the GSU's weights too, by adding that multiple of the next-pair loss
+	// L_next (temperature GSUTemperature) over the ranking's own candidates: the top-K selection
+	// has no gradient, so without it the GSU stays as pretrained (or as initialised).
+	GSUWeight      float32
+	GSUTemperature float32
+	// SASRec trains the SASRec-style baseline (self-attention over the last MaxHistory events,
+	// candidates scored by a dot product) on the ESU's weights; Strategy must still be valid.
+	SASRec bool
 }
 
 // Step is the progress of training after one optimiser step.
@@ -211,7 +219,13 @@ func Finetune(ctx context.Context, m *model.Model, corpus *Corpus, cfg FinetuneC
 			return Report{}, fmt.Errorf("train: freeze %q names no tensor", p)
 		}
 	}
-	frozen := append([]string{"gsu."}, cfg.Freeze...)
+	if cfg.GSUWeight < 0 || cfg.GSUWeight > 0 && (!(cfg.GSUTemperature > 0) || cfg.Strategy.TieESU) {
+		return Report{}, errors.New("train: a GSU weight needs a positive temperature and a GSU of its own (not tied to the ESU)")
+	}
+	frozen := cfg.Freeze
+	if cfg.GSUWeight == 0 {
+		frozen = append([]string{"gsu."}, frozen...)
+	}
 	b, err := bind(m, func(name string) bool { return !isFrozen(name, frozen) })
 	if err != nil {
 		return Report{}, err
@@ -227,11 +241,15 @@ func Finetune(ctx context.Context, m *model.Model, corpus *Corpus, cfg FinetuneC
 	if cfg.Strategy.TieESU {
 		tie = func() { baseline.Tie(m) }
 	}
-	sh := rankShape{maxHistory: cfg.MaxHistory, negatives: cfg.Negatives, bce: cfg.Loss == "bce"}
+	sh := rankShape{maxHistory: cfg.MaxHistory, negatives: cfg.Negatives, bce: cfg.Loss == "bce",
+		gsuWeight: cfg.GSUWeight, gsuTemp: cfg.GSUTemperature, sasrec: cfg.SASRec}
 	r := newRunner(b, f, cfg.Options, &cfg.Strategy)
 	return r.run(ctx, 0, hooks, cfg.Patience, false,
 		func(c *chunk, rng *rand.Rand) { drawItemNegatives(f, c, cfg.Negatives, rng) },
 		func(w *worker, t *autodiff.Tape, c *chunk) (autodiff.Var, error) {
+			if sh.sasrec {
+				return w.recordSASRec(t, b, f, c, sh)
+			}
 			loss, _, err := w.recordRanking(t, b, f, c, sh)
 			return loss, err
 		}, tie)

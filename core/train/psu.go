@@ -76,8 +76,10 @@ func (w *worker) recordPSU(t *autodiff.Tape, b *binding, f *features, c *chunk, 
 	return total, t.Err()
 }
 
-// nextLoss is L_next over the chunk's targets (every segment starts at position 1 or later, so
-// each has a prefix).
+// nextLoss is L_next over the chunk's targets that have a prefix: the target pair scored against
+// its negatives by the mean over heads of Σ_j softmax(a_h)_j a_h(j), a_h the GSU's score over the
+// prefix. Finetuning adds it to the ranking loss to train the GSU (FinetuneConfig.GSUWeight),
+// where the candidates pair the target's query with the negative items.
 func (w *worker) nextLoss(t *autodiff.Tape, b *binding, f *features, c *chunk, sh psuShape, cands int) autodiff.Var {
 	if len(w.evQ) == 0 {
 		return autodiff.Var{}
@@ -96,6 +98,12 @@ func (w *worker) nextLoss(t *autodiff.Tape, b *binding, f *features, c *chunk, s
 		for p := s.from; p < s.to; p++ {
 			from := row + max(lo, p-int32(sh.prefix)) - lo
 			to := row + p - lo
+			if from == to {
+				// A ranking target at a sequence's start has no prefix to predict it from
+				// (pretraining starts at position 1 and never meets one).
+				target++
+				continue
+			}
 			k := t.SliceRows(kg, int(from), int(to))
 			q := t.SliceRows(qg, target*cands, (target+1)*cands)
 			ones := enc.arena.alloc(int(to - from))
@@ -118,8 +126,11 @@ func (w *worker) nextLoss(t *autodiff.Tape, b *binding, f *features, c *chunk, s
 		}
 		row += hi - lo
 	}
+	if len(w.perTarget) == 0 {
+		return autodiff.Var{}
+	}
 	w.targets = w.targets[:0]
-	for range target {
+	for range w.perTarget {
 		w.targets = append(w.targets, 0)
 	}
 	return t.CrossEntropy(enc.concatRows(t, w.perTarget), w.targets, sh.nextTemp)

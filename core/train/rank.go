@@ -37,6 +37,10 @@ type rankShape struct {
 	maxHistory int // most recent events a target's history holds
 	negatives  int
 	bce        bool // binary cross-entropy instead of sampled softmax
+	// gsuWeight > 0 adds that multiple of the next-pair loss (temperature gsuTemp) over the same
+	// candidates, the only gradient the GSU's weights get in finetuning.
+	gsuWeight, gsuTemp float32
+	sasrec             bool // the SASRec-style baseline (recordSASRec) instead of target attention
 }
 
 // window returns the history events [lo, hi) of segment s: the events before its last target,
@@ -126,6 +130,12 @@ func (w *worker) recordRanking(t *autodiff.Tape, b *binding, f *features, c *chu
 			w.targets = append(w.targets, 0)
 		}
 		loss = t.CrossEntropy(logits, w.targets, 1)
+	}
+	if sh.gsuWeight > 0 {
+		next := w.nextLoss(t, b, f, c, psuShape{prefix: sh.maxHistory, negatives: sh.negatives, nextTemp: sh.gsuTemp}, cands)
+		if next.Valid() {
+			loss = t.Add(loss, t.Scale(next, sh.gsuWeight))
+		}
 	}
 	return loss, logits, t.Err()
 }

@@ -59,22 +59,29 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	fmt.Fprintf(&b, "on %s (%s, %s, %d CPUs shared with other work); wall time of the whole run %.1f min. "+
 		"Raw numbers of every run: [results.json](results.json); training losses: [loss.png](loss.png).\n\n",
 		r.Date, r.GoVersion, r.Platform, r.CPUs, r.WallSeconds/60)
+	writeHeadline(&b, r)
 	b.WriteString("## Protocol\n\n")
 	fmt.Fprintf(&b, "- Every case ranks its positive item among %s sampled negative items the user never interacted "+
 		"with, drawn once from a fixed seed and saved (files and SHA-256 below), so every model ranks exactly the "+
-		"same candidates; each candidate is paired with the case's query.\n", negativesOf(r))
+		"same candidates; each candidate is paired with the case's query. Where a dataset's notes say so, its test "+
+		"cases rank the candidate lists given with the data instead.\n", negativesOf(r))
 	fmt.Fprintf(&b, "- Metrics: HIT@k, NDCG@k, MRR and AUC with exact tie handling (core/metrics), **mean ± std over "+
 		"%d seeds** (the seed sets model initialisation, pretraining and training order and negatives; the "+
 		"candidates stay fixed).\n", len(r.Seeds))
 	b.WriteString("- Model selection uses the validation split only: finetuning evaluates the validation cases " +
-		"after every epoch, keeps the epoch with the best validation NDCG@10 and stops after an epoch without " +
-		"improvement; the test split is ranked once, by that model.\n")
+		"after every epoch, keeps the epoch with the best validation NDCG@10 and stops after the dataset's " +
+		"patience of epochs without improvement (column \"epochs\": kept / run, mean over seeds); the test split " +
+		"is ranked once, by that model. Popularity ranks by the items' counts in the training sequences and " +
+		"trains nothing.\n")
 	b.WriteString("- All models share the encoders, the ESU (exact multi-head target attention), the scoring MLP, " +
 		"the data, the negatives and the training budget; they differ in how the ESU's events are retrieved " +
 		"(core/baseline): SEMINAR's GSU (per head top-K of a learned score, union over heads; its GSU weights are " +
 		"learned by PSU pretraining), DIN's last N (attended by the shared ESU, not DIN's MLP activation unit), SIM's most recent same-category events, ETA's SimHash " +
 		"top-K (64-bit signatures of the event vectors), TWIN's GSU with the ESU's own attention weights. " +
-		"\"SEMINAR w/o pretraining\" finetunes from a random initialisation (its GSU weights stay random). " +
+		"SEMINAR finetunes the pretrained model twice, once keeping the pretrained GSU and once training it " +
+		"further with a next-pair loss beside the ranking loss, and keeps the better on validation. \"SEMINAR w/o " +
+		"pretraining\" finetunes from a random initialisation and trains its GSU the same way, so that the " +
+		"ablation measures pretraining, not a random retrieval. " +
 		"Ablations \"SEMINAR − m\" remove modality m from every item (training and evaluation), starting from " +
 		"the same PSU (pretrained with all modalities).\n")
 	b.WriteString("- Training histories are truncated to their most recent events (see each dataset); evaluation " +
@@ -89,7 +96,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 
 func negativesOf(r *Results) string {
 	for _, d := range r.Datasets {
-		if c, ok := d.Candidates["test"]; ok {
+		if c, ok := d.Candidates["valid"]; ok {
 			return fmt.Sprint(c.Negatives)
 		}
 	}
@@ -112,8 +119,8 @@ func writeDataset(b *strings.Builder, d *DatasetResult) {
 		s.Finetune.Negatives, s.Finetune.LR, s.Finetune.MaxHistory, s.Pretrain.Epochs, 100*s.Pretrain.EpochFraction,
 		s.Pretrain.WNext, s.Pretrain.WAlign, s.Pretrain.WRel, s.Pretrain.Negatives, s.Pretrain.NextTemperature,
 		s.Pretrain.Temperature, s.Pretrain.MaxHistory)
-	b.WriteString("| Model | " + strings.Join(tableMetrics, " | ") + " | events read | train s |\n")
-	b.WriteString("|---" + strings.Repeat("|---:", len(tableMetrics)+2) + "|\n")
+	b.WriteString("| Model | " + strings.Join(tableMetrics, " | ") + " | events read | train s | epochs |\n")
+	b.WriteString("|---" + strings.Repeat("|---:", len(tableMetrics)+3) + "|\n")
 	best := make(map[string]float64)
 	for _, name := range tableMetrics {
 		best[name] = math.Inf(-1)
@@ -131,7 +138,7 @@ func writeDataset(b *strings.Builder, d *DatasetResult) {
 			}
 			fmt.Fprintf(b, " %s |", cell)
 		}
-		fmt.Fprintf(b, " %.1f | %.0f |\n", m.EventsRead, m.TrainSeconds)
+		fmt.Fprintf(b, " %.1f | %.0f | %s |\n", m.EventsRead, m.TrainSeconds, epochs(m))
 	}
 	b.WriteString("\nBold: best mean in the column (ablations included). \"events read\": mean history events the ESU attended over " +
 		"per test candidate. \"train s\": mean finetuning time (validation excluded).\n\n")
@@ -142,7 +149,85 @@ func writeDataset(b *strings.Builder, d *DatasetResult) {
 		}
 	}
 	fmt.Fprintf(b, "Candidates: %s.\n\n", strings.Join(names, "; "))
+	writeNextPair(b, d)
+	writeBuckets(b, d)
 	writeComparisons(b, d)
+}
+
+// writeBuckets gives each method's test NDCG@10 by the length of the case's history (mean over
+// seeds), with the number of cases in each bucket.
+func writeBuckets(b *strings.Builder, d *DatasetResult) {
+	if len(d.Methods) == 0 || len(d.Methods[0].Runs) == 0 || len(d.Methods[0].Runs[0].Test.Buckets) == 0 {
+		return
+	}
+	var head []string
+	var used []int
+	for i, bk := range d.Methods[0].Runs[0].Test.Buckets {
+		if bk.Cases == 0 {
+			continue
+		}
+		used = append(used, i)
+		span := fmt.Sprintf("%d–%d", bk.Min, bk.Max-1)
+		if bk.Max == 0 {
+			span = fmt.Sprintf("≥ %d", bk.Min)
+		}
+		head = append(head, fmt.Sprintf("%s events (%d cases)", span, bk.Cases))
+	}
+	b.WriteString("Test NDCG@10 by history length:\n\n| Model | " + strings.Join(head, " | ") + " |\n")
+	b.WriteString("|---" + strings.Repeat("|---:", len(used)) + "|\n")
+	for _, m := range d.Methods {
+		fmt.Fprintf(b, "| %s |", m.Name)
+		for _, i := range used {
+			var sum float64
+			for _, r := range m.Runs {
+				if i < len(r.Test.Buckets) {
+					sum += ndcgAt10(r.Test.Buckets[i].Result)
+				}
+			}
+			fmt.Fprintf(b, " %.4f |", sum/float64(len(m.Runs)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// epochs is a method's kept and run finetuning epochs, mean over seeds ("-" when it trains
+// nothing).
+func epochs(m MethodResult) string {
+	var kept, run float64
+	for _, r := range m.Runs {
+		kept += float64(r.Train.BestEpoch) / float64(len(m.Runs))
+		run += float64(len(r.Train.Valid)) / float64(len(m.Runs))
+	}
+	if run == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f / %.1f", kept, run)
+}
+
+// writeNextPair reports what pretraining taught the retrieval: L_next at the start and the end
+// of pretraining, against chance, and the next-pair score's ranking of the validation cases.
+func writeNextPair(b *strings.Builder, d *DatasetResult) {
+	if len(d.Pretrain) == 0 {
+		return
+	}
+	var first, last, hit1, ndcg float64
+	n := float64(len(d.Pretrain))
+	for _, p := range d.Pretrain {
+		if len(p.Next.HIT) == 0 {
+			return // results from before the next-pair evaluation
+		}
+		c := p.Train.Curve
+		if len(c) > 0 && len(c[0].Parts) > 0 {
+			first += c[0].Parts[0] / n
+			last += c[len(c)-1].Parts[0] / n
+		}
+		hit1 += p.Next.HIT[0] / n
+		ndcg += ndcgAt10(p.Next.Result) / n
+	}
+	fmt.Fprintf(b, "PSU pretraining: L_next %.3f → %.3f (chance ln(1 + %d) = %.3f); the next-pair score alone ranks "+
+		"the validation cases at HIT@1 %.4f, NDCG@10 %.4f (mean over seeds, before finetuning).\n\n",
+		first, last, d.Spec.Pretrain.Negatives, math.Log(1+float64(d.Spec.Pretrain.Negatives)), hit1, ndcg)
 }
 
 // writeComparisons states, from the numbers alone, how SEMINAR compares with every other method
@@ -168,7 +253,10 @@ func writeComparisons(b *strings.Builder, d *DatasetResult) {
 			a, o := stat(ref.Test, name), stat(m.Test, name)
 			diff := a.Mean - o.Mean
 			verdict := "within noise"
-			if math.Abs(diff) > math.Max(a.Std, o.Std) {
+			switch {
+			case a.N < 2:
+				verdict = "one seed: spread unknown"
+			case math.Abs(diff) > math.Max(a.Std, o.Std):
 				verdict = "clear"
 			}
 			parts = append(parts, fmt.Sprintf("%s %+.4f (%s)", name, diff, verdict))
@@ -231,11 +319,17 @@ func WritePlot(w io.Writer, r *Results) error {
 			for k, name := range train.PartNames() {
 				p.Curves = append(p.Curves, curve(name, c, k))
 			}
+			if len(c) > 0 {
+				// L_next's level when the score tells nothing: the positive among its negatives.
+				chance := math.Log(1 + float64(d.Spec.Pretrain.Negatives))
+				p.Curves = append(p.Curves, lossplot.Curve{Name: "next at chance",
+					X: []float64{0, c[len(c)-1].Epoch}, Y: []float64{chance, chance}})
+			}
 			panels = append(panels, p)
 		}
 		p := lossplot.Panel{Title: d.Spec.Key + " finetuning", XLabel: "epoch", YLabel: "ranking loss"}
 		for _, m := range d.Methods {
-			if m.Drop == "" && len(m.Runs) > 0 {
+			if m.Drop == "" && !m.Popularity && len(m.Runs) > 0 {
 				p.Curves = append(p.Curves, curve(m.Key, m.Runs[0].Train.Curve, -1))
 			}
 		}
@@ -258,4 +352,63 @@ func curve(name string, pts []train.Point, part int) lossplot.Curve {
 		c.X, c.Y = append(c.X, p.Epoch), append(c.Y, y)
 	}
 	return c
+}
+
+// writeHeadline checks the project's targets on each dataset's test NDCG@10: SEMINAR at least 3%
+// (relative) above the best other model, popularity included, and pretraining at least 2% above
+// SEMINAR without it, each gap "clear" when it exceeds both standard deviations.
+func writeHeadline(b *strings.Builder, r *Results) {
+	b.WriteString("## Headline\n\n")
+	b.WriteString("Test NDCG@10, SEMINAR with its exact GSU. Targets: SEMINAR ≥ the best other model + 3% relative, " +
+		"pretraining ≥ SEMINAR w/o pretraining + 2% relative; *clear* when the gap exceeds both stds.\n\n")
+	b.WriteString("| Dataset | seeds | SEMINAR | best other model | gap | target +3% | w/o pretraining | gap | target +2% |\n")
+	b.WriteString("|---|---:|---:|---|---:|---|---:|---:|---|\n")
+	for _, d := range r.Datasets {
+		var sem, best, nopre *MethodResult
+		for i := range d.Methods {
+			m := &d.Methods[i]
+			switch {
+			case m.Key == "seminar":
+				sem = m
+			case m.Key == "no-pretrain":
+				nopre = m
+			}
+			if m.Key != "seminar" && m.Drop == "" && (best == nil || stat(m.Test, "NDCG@10").Mean > stat(best.Test, "NDCG@10").Mean) {
+				best = m
+			}
+		}
+		if sem == nil || best == nil {
+			continue
+		}
+		s := stat(sem.Test, "NDCG@10")
+		fmt.Fprintf(b, "| %s | %d | %.4f ± %.4f | %s %.4f | %s | %s |", d.Spec.Title, s.N, s.Mean, s.Std, best.Name,
+			stat(best.Test, "NDCG@10").Mean, relGap(s, stat(best.Test, "NDCG@10")), verdict(s, stat(best.Test, "NDCG@10"), 0.03))
+		if nopre != nil {
+			o := stat(nopre.Test, "NDCG@10")
+			fmt.Fprintf(b, " %.4f | %s | %s |\n", o.Mean, relGap(s, o), verdict(s, o, 0.02))
+		} else {
+			b.WriteString(" - | - | - |\n")
+		}
+	}
+	b.WriteString("\n")
+}
+
+func relGap(a, o metrics.Stat) string {
+	if o.Mean == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f%%", 100*(a.Mean/o.Mean-1))
+}
+
+// verdict says whether a beats o by the relative margin, clearly.
+func verdict(a, o metrics.Stat, margin float64) string {
+	switch {
+	case a.Mean < o.Mean*(1+margin):
+		return "missed"
+	case a.N < 2:
+		return "met on one seed (spread unknown)"
+	case a.Mean-o.Mean*(1+margin) <= math.Max(a.Std, o.Std):
+		return "met, within noise"
+	}
+	return "met, clear"
 }

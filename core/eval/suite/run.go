@@ -77,6 +77,8 @@ type CandidateFile struct {
 type PretrainRun struct {
 	Seed  uint64       `json:"seed"`
 	Train train.Report `json:"train"`
+	// Next ranks the validation cases by the PSU's next-pair score alone (NextPair).
+	Next eval.Report `json:"next_pair"`
 }
 
 // MethodResult are one method's runs and their summary over seeds.
@@ -93,10 +95,12 @@ type MethodResult struct {
 
 // SeedRun is one trained model: its training and its scores.
 type SeedRun struct {
-	Seed  uint64       `json:"seed"`
-	Train train.Report `json:"train"`
-	Valid eval.Report  `json:"valid"` // of the kept (best validation) epoch
-	Test  eval.Report  `json:"test"`
+	Seed uint64 `json:"seed"`
+	// GSUTrained: finetuning trained the GSU (see Method.GSU).
+	GSUTrained bool         `json:"gsu_trained,omitempty"`
+	Train      train.Report `json:"train"`
+	Valid      eval.Report  `json:"valid"` // of the kept (best validation) epoch
+	Test       eval.Report  `json:"test"`
 }
 
 // Run trains and evaluates every method of every spec for every seed.
@@ -130,9 +134,13 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	test, tf, err := Candidates(p.CandidatesDir, d, "test", task.Test, p.CandidateSeed, p.Negatives)
-	if err != nil {
-		return nil, err
+	test, tf := s.TestCandidates, CandidateFile{Path: "given with the data", Negatives: -1, Cases: len(task.Test)}
+	if test == nil {
+		if test, tf, err = Candidates(p.CandidatesDir, d, "test", task.Test, p.CandidateSeed, p.Negatives); err != nil {
+			return nil, err
+		}
+	} else {
+		tf.Negatives = test.Negatives
 	}
 	dr.Candidates["valid"], dr.Candidates["test"] = vf, tf
 	dr.Methods = make([]MethodResult, len(s.Methods))
@@ -143,15 +151,28 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 		var psu *model.Model
 		for _, m := range s.Methods {
 			if m.Pretrained && psu == nil {
-				if psu, err = pretrain(ctx, p, s, seed, dr); err != nil {
+				if psu, err = pretrain(ctx, p, s, seed, dr, valid); err != nil {
 					return nil, err
 				}
 			}
 		}
+		// seminarTargets counts the targets SEMINAR trained on, pretraining included: the budget
+		// of the equal-compute rows that follow it.
+		seminarTargets := 0
 		for i, m := range s.Methods {
-			run, err := finetune(ctx, p, s, m, seed, psu, valid, test)
+			ms := s
+			if m.EqualCompute {
+				if seminarTargets == 0 {
+					return nil, fmt.Errorf("%s: SEMINAR must run before the equal-compute rows", m.Key)
+				}
+				ms = equalCompute(s, seminarTargets)
+			}
+			run, err := finetune(ctx, p, ms, m, seed, psu, valid, test)
 			if err != nil {
 				return nil, fmt.Errorf("%s seed %d: %w", m.Key, seed, err)
+			}
+			if m.Key == "seminar" {
+				seminarTargets = run.Train.Targets + dr.Pretrain[len(dr.Pretrain)-1].Train.Targets
 			}
 			dr.Methods[i].Runs = append(dr.Methods[i].Runs, *run)
 		}
@@ -163,6 +184,20 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 	}
 	dr.Seconds = time.Since(start).Seconds()
 	return dr, nil
+}
+
+// equalCompute returns a copy of s whose finetuning runs, without early stopping, the epochs that
+// hold at least targets training targets.
+func equalCompute(s *Spec, targets int) *Spec {
+	perEpoch := 0
+	for _, seq := range s.Task.Train {
+		perEpoch += len(seq)
+	}
+	perEpoch = max(1, int(float64(perEpoch)*s.Finetune.EpochFraction))
+	out := *s
+	out.Finetune.Epochs = max(1, (targets+perEpoch-1)/perEpoch)
+	out.Finetune.Patience = 0
+	return &out
 }
 
 // Candidates loads the candidates of a split of d from dir (the file <dataset>-<split>.json.gz),
@@ -210,14 +245,18 @@ func Candidates(dir string, d *data.Dataset, split string, cases []eval.Case, se
 	return c, cf, nil
 }
 
-func pretrain(ctx context.Context, p Plan, s *Spec, seed uint64, dr *DatasetResult) (*model.Model, error) {
+func pretrain(ctx context.Context, p Plan, s *Spec, seed uint64, dr *DatasetResult, valid *eval.Candidates) (*model.Model, error) {
 	m, rep, err := PretrainPSU(ctx, s, seed, p.Progress)
 	if err != nil {
 		return nil, err
 	}
-	dr.Pretrain = append(dr.Pretrain, PretrainRun{Seed: seed, Train: rep})
+	next, err := NextPair(ctx, s, m, valid, p.EvalWorkers, p.Progress)
+	if err != nil {
+		return nil, err
+	}
+	dr.Pretrain = append(dr.Pretrain, PretrainRun{Seed: seed, Train: rep, Next: next})
 	if err := p.checkpoint(m, train.Meta{Kind: train.KindPSU, Model: "psu", Dataset: s.Key, Seed: seed, Report: rep},
-		PSUFile(s.Key, seed)); err != nil {
+		PSUFile(s.FileKey(), seed)); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -248,6 +287,16 @@ func PretrainPSU(ctx context.Context, s *Spec, seed uint64, progress func(Progre
 	return m, rep, nil
 }
 
+// NextPair ranks the validation cases' candidates by m's next-pair score over the pretraining
+// history window: how well the PSU predicts a held-out next event, before finetuning.
+func NextPair(ctx context.Context, s *Spec, m *model.Model, valid *eval.Candidates, workers int,
+	progress func(Progress)) (eval.Report, error) {
+	stage := s.Key + ": next-pair validation"
+	return eval.Evaluate(ctx, s.Task.Valid, valid, workers, func() (eval.Ranker, error) {
+		return eval.NewNextPairRanker(m, s.Task.Dataset.Items, s.Pretrain.MaxHistory)
+	}, func(done int) { report(progress, stage, "cases", done, len(s.Task.Valid), 0) })
+}
+
 func report(progress func(Progress), stage, unit string, done, total int, loss float64) {
 	if progress != nil {
 		progress(Progress{Stage: stage, Unit: unit, Done: done, Total: total, Loss: loss})
@@ -261,12 +310,36 @@ type Trained struct {
 	Method Method
 	Train  train.Report
 	Valid  eval.Report // of the kept epoch
+	// GSUTrained says whether finetuning trained the GSU (GSUTrained of the method, or the
+	// better choice on validation with GSUSelect).
+	GSUTrained bool
+	// MaxHistory is the window of a SASRec-style model: the events it was trained to read.
+	MaxHistory int
 }
 
 // TrainMethod finetunes the method's model for the seed, from a copy of psu when the method is
-// pretrained, choosing the epoch on the validation candidates.
+// pretrained, choosing the epoch on the validation candidates; with GSUSelect it trains the model
+// both with and without the GSU and keeps the one of better validation NDCG@10.
 func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *model.Model, valid *eval.Candidates,
 	evalWorkers int, progress func(Progress)) (*Trained, error) {
+	var best *Trained
+	for _, gsu := range []bool{false, true} {
+		if method.GSU == GSUFrozen && gsu || method.GSU == GSUTrained && !gsu {
+			continue
+		}
+		tr, err := trainOnce(ctx, s, method, seed, psu, valid, evalWorkers, progress, gsu)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || ndcgAt10(tr.Valid.Result) > ndcgAt10(best.Valid.Result) {
+			best = tr
+		}
+	}
+	return best, nil
+}
+
+func trainOnce(ctx context.Context, s *Spec, method Method, seed uint64, psu *model.Model, valid *eval.Candidates,
+	evalWorkers int, progress func(Progress), trainGSU bool) (*Trained, error) {
 	task := s.Task
 	items, err := DropModality(task.Dataset.Items, task.Dataset.DenseNames, method.Drop)
 	if err != nil {
@@ -286,11 +359,17 @@ func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *
 	} else if m, err = model.New(cfg); err != nil {
 		return nil, err
 	}
-	tr := &Trained{Model: m, Items: items, Method: method}
+	tr := &Trained{Model: m, Items: items, Method: method, GSUTrained: trainGSU, MaxHistory: s.Finetune.MaxHistory}
 	prefix := fmt.Sprintf("%s seed %d: %s", s.Key, seed, method.Name)
+	if method.GSU == GSUSelect {
+		prefix += map[bool]string{false: " (GSU kept)", true: " (GSU trained)"}[trainGSU]
+	}
 	var validReports []eval.Report
 	fine := s.Finetune
-	fine.Seed, fine.Strategy = seed, method.Strategy
+	fine.Seed, fine.Strategy, fine.SASRec = seed, method.Strategy, method.SASRec
+	if trainGSU {
+		fine.GSUWeight, fine.GSUTemperature = gsuWeight, s.Pretrain.NextTemperature
+	}
 	tr.Train, err = train.Finetune(ctx, m, &train.Corpus{Items: items, Sequences: task.Train}, fine, train.Hooks{
 		Step: func(st train.Step) {
 			report(progress, fmt.Sprintf("%s training epoch %d/%d", prefix, st.Epoch, st.Epochs), "steps",
@@ -315,6 +394,9 @@ func TrainMethod(ctx context.Context, s *Spec, method Method, seed uint64, psu *
 func (tr *Trained) Evaluate(ctx context.Context, cases []eval.Case, cands *eval.Candidates, workers int,
 	progress func(Progress), stage string) (eval.Report, error) {
 	return eval.Evaluate(ctx, cases, cands, workers, func() (eval.Ranker, error) {
+		if tr.Method.SASRec {
+			return eval.NewSASRecRanker(tr.Model, tr.Items, tr.MaxHistory)
+		}
 		return eval.NewModelRanker(tr.Model, tr.Method.Strategy, tr.Items)
 	}, func(done int) { report(progress, stage, "cases", done, len(cases), 0) })
 }
@@ -325,13 +407,29 @@ func (tr *Trained) Meta(s *Spec, seed uint64) train.Meta {
 	meta := train.Meta{Kind: train.KindRanker, Model: tr.Method.Key, Strategy: &st, Dataset: s.Key, Drop: tr.Method.Drop,
 		Seed: seed, Report: tr.Train}
 	if tr.Method.Pretrained {
-		meta.Pretrained = PSUFile(s.Key, seed)
+		meta.Pretrained = PSUFile(s.FileKey(), seed)
 	}
 	return meta
 }
 
 func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, psu *model.Model,
 	valid, test *eval.Candidates) (*SeedRun, error) {
+	if method.Popularity {
+		pop := eval.NewPopularity(len(s.Task.Dataset.Items), s.Task.Train)
+		run := &SeedRun{Seed: seed}
+		for _, split := range []struct {
+			dst   *eval.Report
+			cases []eval.Case
+			cands *eval.Candidates
+		}{{&run.Valid, s.Task.Valid, valid}, {&run.Test, s.Task.Test, test}} {
+			r, err := eval.Evaluate(ctx, split.cases, split.cands, 1, func() (eval.Ranker, error) { return pop, nil }, nil)
+			if err != nil {
+				return nil, err
+			}
+			*split.dst = r
+		}
+		return run, nil
+	}
 	tr, err := TrainMethod(ctx, s, method, seed, psu, valid, p.EvalWorkers, p.Progress)
 	if err != nil {
 		return nil, err
@@ -341,10 +439,10 @@ func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, 
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.Key, method.Key, seed)); err != nil {
+	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.FileKey(), method.Key, seed)); err != nil {
 		return nil, err
 	}
-	return &SeedRun{Seed: seed, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil
+	return &SeedRun{Seed: seed, GSUTrained: tr.GSUTrained, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil
 }
 
 // ndcgAt10 is the validation score training keeps the best epoch by.

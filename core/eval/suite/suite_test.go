@@ -37,13 +37,22 @@ func TestRunTrainsEveryMethodOnTheSameCandidates(t *testing.T) {
 		require.Len(t, m.Runs, 2, m.Key)
 		for _, r := range m.Runs {
 			assert.Equal(t, d.Candidates["test"].Cases, r.Test.Cases, "%s ranks every test case", m.Key)
+			inBuckets := 0
+			for _, b := range r.Test.Buckets {
+				inBuckets += b.Cases
+			}
+			assert.Equal(t, r.Test.Cases, inBuckets, "%s: every case in one history-length bucket", m.Key)
+			if m.Popularity {
+				assert.Zero(t, r.Train.Targets, "popularity trains nothing")
+				continue
+			}
 			assert.Positive(t, r.Train.Targets)
 			assert.NotZero(t, r.Train.BestEpoch, "%s kept an epoch chosen on validation", m.Key)
 		}
 		assert.Equal(t, 2, m.Test.Seeds)
 		assert.True(t, m.Test.AUC.Mean > 0 && m.Test.AUC.Mean <= 1)
 	}
-	for _, k := range []string{"seminar", "no-pretrain", "din", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
+	for _, k := range []string{"popularity", "seminar", "no-pretrain", "din", "din-equal", "sasrec", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
 		assert.True(t, keys[k], "method %s ran", k)
 	}
 	require.Len(t, d.Pretrain, 2)
@@ -72,7 +81,7 @@ func TestRunTrainsEveryMethodOnTheSameCandidates(t *testing.T) {
 
 	var md, js, img bytes.Buffer
 	require.NoError(t, WriteMarkdown(&md, res))
-	for _, want := range []string{"| SEMINAR |", "DIN (last N)", "pretraining ablation", "Training throughput", "mean ± std over 2 seeds"} {
+	for _, want := range []string{"| SEMINAR |", "| Popularity (train counts) |", "DIN (last N)", "pretraining ablation", "by history length", "Training throughput", "mean ± std over 2 seeds"} {
 		assert.Contains(t, md.String(), want)
 	}
 	require.NoError(t, WriteJSON(&js, res))

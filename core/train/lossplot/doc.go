@@ -1,4 +1,4 @@
-// Package lossplot draws training-loss curves as a PNG image with the standard library alone:
-// panels with axes, tick labels, one polyline per curve and a legend, lettered in a built-in
-// 5×7 pixel font.
+// Package lossplot draws training-loss curves as one PNG image: panels side by side, each with
+// its axes, one line per curve and a legend. It keeps the report's small description of a chart
+// (Panel, Curve) and leaves the drawing to gonum.org/v1/plot.
 package lossplot
