@@ -177,6 +177,8 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 	}
 	t.Write(&b)
 
+	b.WriteString(otherEngines)
+
 	if len(rep.Notes) > 0 {
 		b.WriteString("## Notes\n\n")
 		for _, n := range rep.Notes {
@@ -188,3 +190,15 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 }
 
 // mdTable is a Markdown table whose columns are padded to their widest cell.
+
+// otherEngines points to the figures that other tools measure, beside wazero in the same run.
+const otherEngines = "## Other engines\n" +
+	"\n" +
+	"The same module in other engines, each measured against wazero in the same run: Chromium (V8)\n" +
+	"at L = 10,000 and 100,000, C = 100, and the web package's transfer sizes (JS minified and\n" +
+	"brotli-compressed, each module brotli-compressed) in [web-bench.md](web-bench.md) (`node\n" +
+	"web/scripts/bench.mjs`); JavaScriptCore, the engine of iOS, beside V8 and wazero in\n" +
+	"[mobile.md](mobile.md) (`make test-jsc`); the headline ratios in V8 with `node\n" +
+	"web/scripts/rank-ratio.mjs` (see Targets). Where the time goes and why wazero runs the module's\n" +
+	"own code slower than V8: [latency.md](latency.md).\n" +
+	"\n"
