@@ -49,12 +49,12 @@ func window(s segment, maxHistory int) (lo, hi int32) {
 	return max(0, s.from-int32(maxHistory)), s.to - 1
 }
 
-// recordRanking records the ranking loss of chunk c and returns it. It also returns the
-// (targets × candidates) logits, the positive first in each row.
-func (w *worker) recordRanking(t *autodiff.Tape, b *binding, f *features, c *chunk, sh rankShape) (loss, logits autodiff.Var, err error) {
+// encodeRanking encodes chunk c's history events (w.evQ, w.evI, the window each segment's
+// targets see) and its targets, each followed by its negatives under the target's query
+// (w.tgQ, w.tgI): the inputs of every ranking model.
+func (w *worker) encodeRanking(t *autodiff.Tape, f *features, c *chunk, sh rankShape) {
 	enc := w.enc
 	enc.reset()
-	cands := 1 + sh.negatives
 	w.evQ, w.evI, w.tgQ, w.tgI = w.evQ[:0], w.evI[:0], w.tgQ[:0], w.tgI[:0]
 	neg := 0
 	for _, s := range c.segs {
@@ -76,6 +76,14 @@ func (w *worker) recordRanking(t *autodiff.Tape, b *binding, f *features, c *chu
 		}
 	}
 	enc.encode(t)
+}
+
+// recordRanking records the ranking loss of chunk c and returns it. It also returns the
+// (targets × candidates) logits, the positive first in each row.
+func (w *worker) recordRanking(t *autodiff.Tape, b *binding, f *features, c *chunk, sh rankShape) (loss, logits autodiff.Var, err error) {
+	enc := w.enc
+	cands := 1 + sh.negatives
+	w.encodeRanking(t, f, c, sh)
 	var hist, ke, ve autodiff.Var
 	if len(w.evQ) > 0 {
 		hist = enc.pairs(t, w.evQ, w.evI)

@@ -14,29 +14,8 @@ import (
 // Targets without history are left out of the loss.
 func (w *worker) recordSASRec(t *autodiff.Tape, b *binding, f *features, c *chunk, sh rankShape) (autodiff.Var, error) {
 	enc := w.enc
-	enc.reset()
 	cands := 1 + sh.negatives
-	w.evQ, w.evI, w.tgQ, w.tgI = w.evQ[:0], w.evI[:0], w.tgQ[:0], w.tgI[:0]
-	neg := 0
-	for _, s := range c.segs {
-		seq, qs := f.corpus.Sequences[s.user], f.eventQuery[s.user]
-		lo, hi := window(s, sh.maxHistory)
-		for j := lo; j < hi; j++ {
-			w.evQ = append(w.evQ, enc.query(qs[j]))
-			w.evI = append(w.evI, enc.item(seq[j].Item))
-		}
-		for p := s.from; p < s.to; p++ {
-			q := enc.query(qs[p])
-			w.tgQ = append(w.tgQ, q)
-			w.tgI = append(w.tgI, enc.item(seq[p].Item))
-			for range sh.negatives {
-				w.tgQ = append(w.tgQ, q)
-				w.tgI = append(w.tgI, enc.item(c.negItems[neg]))
-				neg++
-			}
-		}
-	}
-	enc.encode(t)
+	w.encodeRanking(t, f, c, sh)
 	if len(w.evQ) == 0 {
 		return t.Scale(t.Sum(enc.v), 0), t.Err() // no target has a history
 	}
