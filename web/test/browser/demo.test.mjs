@@ -40,8 +40,14 @@ test('search, rerank, click, history grows', { skip }, async () => {
   assert.equal(await page.locator('#reranked li').count(), server);
   assert.match(await page.textContent('#m-total'), /µs|ms/);
 
-  const title = await page.textContent('#reranked li:nth-child(2) .title');
-  await page.click('#reranked li:nth-child(2)');
+  // Read the title and click in one turn of the page: a late ranking may redraw the list
+  // between two separate steps.
+  const title = await page.evaluate(() => {
+    const li = document.querySelector('#reranked li:nth-child(2)');
+    const t = li.querySelector('.title').textContent;
+    li.click();
+    return t;
+  });
   await page.waitForFunction((n) => Number(document.getElementById('fact-events').textContent.replace(/\D/g, '')) === n, held + 1);
   await page.waitForFunction(() => document.getElementById('toast').classList.contains('show'));
   assert.match(await page.textContent('#toast'), new RegExp(title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
