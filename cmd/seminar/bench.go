@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -47,6 +49,10 @@ func newBenchCmd() *cobra.Command {
 				return err
 			}
 			if markdown != "" {
+				if err := writeChart(filepath.Join(filepath.Dir(markdown), bench.ChartFile), rep); err != nil {
+					return err
+				}
+				rep.Chart = bench.ChartFile
 				var buf bytes.Buffer
 				if err := bench.WriteMarkdown(&buf, rep); err != nil {
 					return err
@@ -89,4 +95,16 @@ func benchCommand(cmd *cobra.Command) string {
 		}
 	})
 	return strings.Join(parts, " ")
+}
+
+// writeChart writes the latency chart to path, beside the Markdown page that links it.
+func writeChart(path string, rep *bench.Report) error {
+	var buf bytes.Buffer
+	if err := bench.WriteChart(&buf, rep); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+	return nil
 }

@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"bytes"
 	"context"
+	"image"
+	_ "image/png"
 	"strings"
 	"testing"
 
@@ -110,8 +113,16 @@ func TestRunQuick(t *testing.T) {
 		assert.Positive(t, m.Gzip)
 	}
 
+	var png bytes.Buffer
+	require.NoError(t, WriteChart(&png, rep))
+	_, format, err := image.DecodeConfig(&png)
+	require.NoError(t, err)
+	assert.Equal(t, "png", format)
+
+	rep.Chart = ChartFile
 	var page strings.Builder
 	require.NoError(t, WriteMarkdown(&page, rep))
+	assert.Contains(t, page.String(), "]("+ChartFile+")", "the page shows the chart")
 	for _, section := range []string{"# Benchmarks", "## Targets", "## Rank latency", "## Ratios", "## Cold start",
 		"## Instance memory", "## Module sizes", "not judged (--quick)", "`seminar bench --quick`"} {
 		assert.Contains(t, page.String(), section)

@@ -113,6 +113,9 @@ func WriteMarkdown(w io.Writer, rep *Report) error {
 			refRatio)
 	}
 	t.Write(&b)
+	if rep.Chart != "" {
+		fmt.Fprintf(&b, "![Rank latency and its ratio to the reference scans against L](%s)\n\n", rep.Chart)
+	}
 
 	fmt.Fprintf(&b, "## Every runner at L = %s\n\n", report.Thousands(p.FocusL))
 	b.WriteString("Milliseconds; \"in ranker\" is the module's timing of the ranking (wasm) or core/retrieval's (native). " +

@@ -25,7 +25,9 @@ type Report struct {
 	Memory    []MemoryRow  `json:"memory"`
 	Targets   []TargetRow  `json:"targets"`
 	Notes     []string     `json:"notes"`
-	Seconds   float64      `json:"seconds"`
+	// Chart is the latency chart's path relative to the Markdown page, when one was written.
+	Chart   string  `json:"chart,omitempty"`
+	Seconds float64 `json:"seconds"`
 }
 
 type Machine struct {

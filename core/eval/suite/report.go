@@ -7,9 +7,9 @@ import (
 	"math"
 	"strings"
 
+	"github.com/seminar-ranker/seminar/core/chart"
 	"github.com/seminar-ranker/seminar/core/metrics"
 	"github.com/seminar-ranker/seminar/core/train"
-	"github.com/seminar-ranker/seminar/core/train/lossplot"
 )
 
 // WriteJSON writes the results as compact JSON.
@@ -307,14 +307,14 @@ func writeThroughput(b *strings.Builder, r *Results) {
 // the finetuning loss of every method without an ablated modality, for the first two datasets
 // that have them.
 func WritePlot(w io.Writer, r *Results) error {
-	var panels []lossplot.Panel
+	var panels []chart.Panel
 	for _, d := range r.Datasets {
 		if len(panels) >= 3 {
 			break
 		}
 		if len(d.Pretrain) > 0 && len(panels) == 0 {
 			c := d.Pretrain[0].Train.Curve
-			p := lossplot.Panel{Title: d.Spec.Key + " psu pretraining", XLabel: "epoch", YLabel: "loss"}
+			p := chart.Panel{Title: d.Spec.Key + " psu pretraining", XLabel: "epoch", YLabel: "loss"}
 			p.Curves = append(p.Curves, curve("w-sum", c, -1))
 			for k, name := range train.PartNames() {
 				p.Curves = append(p.Curves, curve(name, c, k))
@@ -322,12 +322,12 @@ func WritePlot(w io.Writer, r *Results) error {
 			if len(c) > 0 {
 				// L_next's level when the score tells nothing: the positive among its negatives.
 				chance := math.Log(1 + float64(d.Spec.Pretrain.Negatives))
-				p.Curves = append(p.Curves, lossplot.Curve{Name: "next at chance",
+				p.Curves = append(p.Curves, chart.Curve{Name: "next at chance",
 					X: []float64{0, c[len(c)-1].Epoch}, Y: []float64{chance, chance}})
 			}
 			panels = append(panels, p)
 		}
-		p := lossplot.Panel{Title: d.Spec.Key + " finetuning", XLabel: "epoch", YLabel: "ranking loss"}
+		p := chart.Panel{Title: d.Spec.Key + " finetuning", XLabel: "epoch", YLabel: "ranking loss"}
 		for _, m := range d.Methods {
 			if m.Drop == "" && !m.Popularity && len(m.Runs) > 0 {
 				p.Curves = append(p.Curves, curve(m.Key, m.Runs[0].Train.Curve, -1))
@@ -335,12 +335,12 @@ func WritePlot(w io.Writer, r *Results) error {
 		}
 		panels = append(panels, p)
 	}
-	return lossplot.Draw(w, panels, 520*len(panels), 420)
+	return chart.Draw(w, panels, 520*len(panels), 420)
 }
 
 // curve turns a loss curve into a polyline: the total loss, or component part (≥ 0).
-func curve(name string, pts []train.Point, part int) lossplot.Curve {
-	c := lossplot.Curve{Name: name}
+func curve(name string, pts []train.Point, part int) chart.Curve {
+	c := chart.Curve{Name: name}
 	for _, p := range pts {
 		y := p.Loss
 		if part >= 0 {

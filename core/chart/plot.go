@@ -1,4 +1,4 @@
-package lossplot
+package chart
 
 import (
 	"errors"
@@ -24,6 +24,9 @@ type Curve struct {
 type Panel struct {
 	Title, XLabel, YLabel string
 	Curves                []Curve
+	// LogX and LogY draw an axis in log10 scale, for quantities that span decades (history
+	// lengths, latencies); points that are not positive on such an axis are left out.
+	LogX, LogY bool
 }
 
 // palette gives the curves of a panel distinct colours, in order.
@@ -39,10 +42,10 @@ const dpi = 96
 // Draw writes the panels side by side as one PNG of the given size in pixels.
 func Draw(w io.Writer, panels []Panel, width, height int) error {
 	if len(panels) == 0 {
-		return errors.New("lossplot: no panels")
+		return errors.New("chart: no panels")
 	}
 	if width/len(panels) < 150 || height < 150 {
-		return fmt.Errorf("lossplot: %d×%d is too small for %d panels", width, height, len(panels))
+		return fmt.Errorf("chart: %d×%d is too small for %d panels", width, height, len(panels))
 	}
 	plots := make([][]*plot.Plot, 1)
 	for _, p := range panels {
@@ -60,24 +63,26 @@ func Draw(w io.Writer, panels []Panel, width, height int) error {
 		pl.Draw(canvases[0][i])
 	}
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(w); err != nil {
-		return fmt.Errorf("lossplot: %w", err)
+		return fmt.Errorf("chart: %w", err)
 	}
 	return nil
 }
 
-// panel builds one chart; points that are not finite are left out of their line.
+// panel builds one chart; points that are not finite, or not positive on a log axis, are left
+// out of their line.
 func panel(p Panel) (*plot.Plot, error) {
 	pl := plot.New()
 	pl.Title.Text, pl.X.Label.Text, pl.Y.Label.Text = p.Title, p.XLabel, p.YLabel
 	pl.Add(plotter.NewGrid())
 	pl.Legend.Top = true
+	drawn := false
 	for i, c := range p.Curves {
 		if len(c.X) != len(c.Y) {
-			return nil, fmt.Errorf("lossplot: curve %q has %d x and %d y values", c.Name, len(c.X), len(c.Y))
+			return nil, fmt.Errorf("chart: curve %q has %d x and %d y values", c.Name, len(c.X), len(c.Y))
 		}
 		var pts plotter.XYs
 		for k := range c.X {
-			if !math.IsInf(c.X[k], 0) && !math.IsNaN(c.X[k]) && !math.IsInf(c.Y[k], 0) && !math.IsNaN(c.Y[k]) {
+			if drawable(c.X[k], p.LogX) && drawable(c.Y[k], p.LogY) {
 				pts = append(pts, plotter.XY{X: c.X[k], Y: c.Y[k]})
 			}
 		}
@@ -86,12 +91,25 @@ func panel(p Panel) (*plot.Plot, error) {
 		}
 		line, err := plotter.NewLine(pts)
 		if err != nil {
-			return nil, fmt.Errorf("lossplot: curve %q: %w", c.Name, err)
+			return nil, fmt.Errorf("chart: curve %q: %w", c.Name, err)
 		}
 		line.Color = palette[i%len(palette)]
 		line.Width = vg.Points(1.5)
 		pl.Add(line)
 		pl.Legend.Add(c.Name, line)
+		drawn = true
+	}
+	// gonum's log ticks panic on the empty range of a panel without points.
+	if p.LogX && drawn {
+		pl.X.Scale, pl.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+	}
+	if p.LogY && drawn {
+		pl.Y.Scale, pl.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	return pl, nil
+}
+
+// drawable says whether v can be placed on an axis: finite, and positive on a log axis.
+func drawable(v float64, log bool) bool {
+	return !math.IsInf(v, 0) && !math.IsNaN(v) && (!log || v > 0)
 }

@@ -1,4 +1,4 @@
-package lossplot
+package chart
 
 import (
 	"bytes"
@@ -56,4 +56,24 @@ func TestDrawRejects(t *testing.T) {
 func TestDrawSkipsNonFinitePoints(t *testing.T) {
 	c := Curve{Name: "nan", X: []float64{0, 1, 2}, Y: []float64{1, math.NaN(), 2}}
 	require.NoError(t, Draw(&bytes.Buffer{}, []Panel{{Curves: []Curve{c}}, {}}, 600, 200))
+}
+
+func TestDrawLogAxes(t *testing.T) {
+	tests := []struct {
+		name  string
+		panel Panel
+	}{
+		{"decades", Panel{LogX: true, LogY: true, Curves: []Curve{{Name: "rank", X: []float64{1e3, 1e4, 1e5}, Y: []float64{1.3, 14, 39}}}}},
+		{"non-positive points left out", Panel{LogX: true, Curves: []Curve{{Name: "c", X: []float64{0, -1, 10, 100}, Y: []float64{1, 2, 3, 4}}}}},
+		{"nothing drawable", Panel{LogY: true, Curves: []Curve{{Name: "zero", X: []float64{1, 2}, Y: []float64{0, 0}}}}},
+		{"no curves", Panel{LogX: true, LogY: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			require.NoError(t, Draw(&buf, []Panel{tt.panel}, 400, 300))
+			_, err := png.Decode(&buf)
+			require.NoError(t, err)
+		})
+	}
 }
