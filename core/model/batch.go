@@ -42,11 +42,13 @@ func (b *batch) grow(n, d, hn, width int) {
 
 // ScoreSpans writes to dst[i] the logit of target i, row i of targets (len(dst)×d), given the
 // events of h in rows ends[i−1] to ends[i] (from row 0 for the first target); ends must not
-// decrease nor pass h.Len(). Each logit is bit for bit ScoreSelected's over the target's rows,
+// decrease nor pass h.Len(). ages[r] is the age of row r's event in the user's history (events
+// after it), which the age buckets read; h is typically a gather of the kept events of a longer
+// history. Each logit is bit for bit ScoreSelected's over the target's rows,
 // whatever the other targets, but the weights of the folded queries, the value and output
 // projections and the MLP are loaded once for several targets (kernels.MatVecs, kernels.MatMul). It allocates only to grow its buffers for more targets than before
 // or a span longer than any before.
-func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends []int32) error {
+func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends, ages []int32) error {
 	m, d, hn := s.m, s.m.cfg.Dim, s.m.cfg.Heads
 	n := len(dst)
 	if err := h.checkDim(d); err != nil {
@@ -57,6 +59,14 @@ func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends [
 	}
 	if len(ends) != n {
 		return &LengthError{"span ends", len(ends), n}
+	}
+	if len(ages) != h.Len() {
+		return &LengthError{"event ages", len(ages), h.Len()}
+	}
+	for _, a := range ages {
+		if a < 0 {
+			return errors.New("model: negative event age " + strconv.Itoa(int(a)))
+		}
 	}
 	prev := int32(0)
 	for _, e := range ends {
@@ -74,7 +84,7 @@ func (s *Scorer) ScoreSpans(dst []float32, h *History, targets []float32, ends [
 	m.foldQueriesBatch(b.eq, b, n, m.Params.ESUQ, m.Params.ESUK, targets)
 	start := 0
 	for i, e := range ends {
-		s.attend(b, i, n, h.vecs[start*d:int(e)*d], int(e)-start)
+		s.attend(b, i, n, h.vecs[start*d:int(e)*d], ages[start:e])
 		start = int(e)
 	}
 	s.projectHeads(b, n)
@@ -138,9 +148,10 @@ func (m *Model) foldQueriesBatch(dst []float32, b *batch, n int, wq, wk, targets
 }
 
 // attend writes each head's attention-weighted mean of target i's k events, the rows of the
-// k×d matrix rows, to b.means (head-major over n targets; zero when k is 0).
-func (s *Scorer) attend(b *batch, i, n int, rows []float32, k int) {
-	d, hn := s.m.cfg.Dim, s.m.cfg.Heads
+// k×d matrix rows whose ages are ages (length k), to b.means (head-major over n targets; zero
+// when k is 0).
+func (s *Scorer) attend(b *batch, i, n int, rows []float32, ages []int32) {
+	d, hn, k := s.m.cfg.Dim, s.m.cfg.Heads, len(ages)
 	if k == 0 {
 		for hd := range hn {
 			clear(b.means[(hd*n+i)*d : (hd*n+i+1)*d])
@@ -152,6 +163,15 @@ func (s *Scorer) attend(b *batch, i, n int, rows []float32, k int) {
 	}
 	probs := s.probs[:hn*k]
 	kernels.MatMulT(probs, b.eq[i*hn*d:(i+1)*hn*d], rows, hn, k, d)
+	if nb := s.m.cfg.AgeBuckets; nb > 0 {
+		bias := s.m.Params.ESUAge
+		for j, a := range ages {
+			row := bias[AgeBucket(int(a), nb)*hn:][:hn]
+			for hd, v := range row {
+				probs[hd*k+j] += v
+			}
+		}
+	}
 	for hd := range hn {
 		kernels.Softmax(probs[hd*k : (hd+1)*k])
 	}

@@ -36,9 +36,13 @@ func TestScoreSpansEqualsScoreSelected(t *testing.T) {
 			}
 			hist := randomHistory(t, m, r, total)
 			targets := randomVector(r, len(tt.spans)*d, 1)
+			ages := make([]int32, total)
+			for r := range ages {
+				ages[r] = int32(total - 1 - r)
+			}
 			sc := NewScorer(m)
 			got := make([]float32, len(tt.spans))
-			require.NoError(t, sc.ScoreSpans(got, hist, targets, ends))
+			require.NoError(t, sc.ScoreSpans(got, hist, targets, ends, ages))
 			start := 0
 			for i, e := range ends {
 				idx := make([]int32, int(e)-start)
@@ -59,23 +63,27 @@ func TestScoreSpansErrors(t *testing.T) {
 	sc := NewScorer(m)
 	d := m.Dim()
 	hist := randomHistory(t, m, rand.New(rand.NewPCG(2, 2)), 10)
+	ages10 := []int32{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}
 	tests := []struct {
 		name    string
 		dst     []float32
 		hist    *History
 		targets []float32
 		ends    []int32
+		ages    []int32
 		errMsg  string
 	}{
-		{"nil history", make([]float32, 1), nil, make([]float32, d), []int32{1}, "nil history"},
-		{"short targets", make([]float32, 2), hist, make([]float32, d), []int32{1, 2}, "target matrix has length 16, want 32"},
-		{"missing ends", make([]float32, 2), hist, make([]float32, 2*d), []int32{1}, "span ends has length 1, want 2"},
-		{"decreasing ends", make([]float32, 2), hist, make([]float32, 2*d), []int32{5, 3}, "span end 3 before 5"},
-		{"end past history", make([]float32, 1), hist, make([]float32, d), []int32{11}, "past a history of 10"},
+		{"nil history", make([]float32, 1), nil, make([]float32, d), []int32{1}, nil, "nil history"},
+		{"short targets", make([]float32, 2), hist, make([]float32, d), []int32{1, 2}, ages10, "target matrix has length 16, want 32"},
+		{"missing ends", make([]float32, 2), hist, make([]float32, 2*d), []int32{1}, ages10, "span ends has length 1, want 2"},
+		{"decreasing ends", make([]float32, 2), hist, make([]float32, 2*d), []int32{5, 3}, ages10, "span end 3 before 5"},
+		{"end past history", make([]float32, 1), hist, make([]float32, d), []int32{11}, ages10, "past a history of 10"},
+		{"missing ages", make([]float32, 1), hist, make([]float32, d), []int32{4}, ages10[:9], "event ages has length 9, want 10"},
+		{"negative age", make([]float32, 1), hist, make([]float32, d), []int32{4}, []int32{9, 8, 7, 6, 5, 4, 3, 2, 1, -1}, "negative event age -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := sc.ScoreSpans(tt.dst, tt.hist, tt.targets, tt.ends)
+			err := sc.ScoreSpans(tt.dst, tt.hist, tt.targets, tt.ends, tt.ages)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.errMsg)
 		})
@@ -91,10 +99,14 @@ func TestScoreSpansZeroAllocs(t *testing.T) {
 		ends[i] = int32((i + 1) * 64)
 	}
 	targets := randomVector(r, 8*m.Dim(), 1)
+	ages := make([]int32, 8*64)
+	for r := range ages {
+		ages[r] = int32(3 * r)
+	}
 	dst := make([]float32, 8)
 	sc := NewScorer(m)
 	var err error
-	allocs := testing.AllocsPerRun(5, func() { err = sc.ScoreSpans(dst, hist, targets, ends) })
+	allocs := testing.AllocsPerRun(5, func() { err = sc.ScoreSpans(dst, hist, targets, ends, ages) })
 	require.NoError(t, err)
 	assert.Zero(t, allocs)
 }

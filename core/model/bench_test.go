@@ -109,12 +109,16 @@ func BenchmarkScoreSpans(b *testing.B) {
 	for i := range ends {
 		ends[i] = int32((i + 1) * k)
 	}
+	ages := make([]int32, n*k)
+	for i := range ages {
+		ages[i] = int32(n*k - 1 - i)
+	}
 	targets := randomVector(r, n*m.Dim(), 1)
 	dst := make([]float32, n)
 	sc := NewScorer(m)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := sc.ScoreSpans(dst, hist, targets, ends); err != nil {
+		if err := sc.ScoreSpans(dst, hist, targets, ends, ages); err != nil {
 			b.Fatal(err)
 		}
 	}

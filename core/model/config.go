@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
 )
 
@@ -16,25 +17,30 @@ const (
 	MaxDenseWidth = 1 << 14
 	MaxMLPLayers  = 8
 	MaxMLPWidth   = 4096
+	MaxAgeBuckets = 64
 	// MaxParams bounds the total number of float32 parameters (512 MiB).
 	MaxParams = 1 << 27
 )
 
 // Config fixes the shape of a model and the seed of its random initialisation.
 type Config struct {
-	Dim          int    // embedding width d
-	Heads        int    // attention heads H; Dim must be a multiple of Heads
-	TopK         int    // events the GSU keeps per head (K)
-	IDBuckets    int    // rows of the hashed item-id table
-	TokenBuckets int    // rows of the hashed word and bigram table, shared by item text and queries
-	AttrBuckets  int    // rows of the hashed field=value table
-	DenseDims    []int  // input width of each dense slot; may be empty
-	MLPHidden    []int  // widths of the hidden ReLU layers of the scoring MLP; may be empty
-	Seed         uint64 // seed of the random initialisation
+	Dim          int   // embedding width d
+	Heads        int   // attention heads H; Dim must be a multiple of Heads
+	TopK         int   // events the GSU keeps per head (K)
+	IDBuckets    int   // rows of the hashed item-id table
+	TokenBuckets int   // rows of the hashed word and bigram table, shared by item text and queries
+	AttrBuckets  int   // rows of the hashed field=value table
+	DenseDims    []int // input width of each dense slot; may be empty
+	MLPHidden    []int // widths of the hidden ReLU layers of the scoring MLP; may be empty
+	// AgeBuckets is the number of age buckets (see AgeBucket) whose learned per-head bias the
+	// ESU adds to its attention logits; 0 leaves attention blind to when an event happened.
+	AgeBuckets int
+	Seed       uint64 // seed of the random initialisation
 }
 
 // DefaultConfig returns the configuration of a model a device ships: d = 64, 4 heads, K = 64,
-// 2^13 id and token buckets, 2^12 attribute buckets, no dense slots, an MLP of 64 and 32. The
+// 2^13 id and token buckets, 2^12 attribute buckets, no dense slots, an MLP of 64 and 32, and
+// 16 age buckets (ages up to 2^15 events told apart). The
 // hashed tables are nearly all of the model, and a device loads all of it at every start: at
 // these sizes the model has 1.36M parameters, a 5.2 MiB file (2^15 id and token buckets made it
 // 17.2 MiB and its loading most of a cold start). 2^13 rows hold the catalogues and title
@@ -49,6 +55,7 @@ func DefaultConfig() Config {
 		TokenBuckets: 1 << 13,
 		AttrBuckets:  1 << 12,
 		MLPHidden:    []int{64, 32},
+		AgeBuckets:   16,
 	}
 }
 
@@ -66,6 +73,7 @@ func (c Config) Validate() error {
 		{"AttrBuckets", c.AttrBuckets, 1, MaxBuckets},
 		{"len(DenseDims)", len(c.DenseDims), 0, MaxDenseSlots},
 		{"len(MLPHidden)", len(c.MLPHidden), 0, MaxMLPLayers},
+		{"AgeBuckets", c.AgeBuckets, 0, MaxAgeBuckets},
 	}
 	for _, ch := range checks {
 		if err := checkRange(ch.name, ch.v, ch.lo, ch.hi); err != nil {
@@ -118,4 +126,12 @@ func (c Config) clone() Config {
 	c.DenseDims = append([]int(nil), c.DenseDims...)
 	c.MLPHidden = append([]int(nil), c.MLPHidden...)
 	return c
+}
+
+// AgeBucket returns the bucket of an event that age events follow in the history (0 for the
+// most recent): 0 for age 0, then one bucket per power of two (1, 2–3, 4–7, …), the last bucket
+// holding every older event. Log-spaced buckets give recent events their own bias and let one
+// bias cover the long tail of a lifelong history. buckets must be at least 1.
+func AgeBucket(age, buckets int) int {
+	return min(bits.Len(uint(age)), buckets-1)
 }

@@ -16,6 +16,9 @@ func TestConfigValidate(t *testing.T) {
 		{"default", func(*Config) {}, ""},
 		{"no MLP hidden layers", func(c *Config) { c.MLPHidden = nil }, ""},
 		{"dense slots", func(c *Config) { c.DenseDims = []int{512, 1} }, ""},
+		{"no age buckets", func(c *Config) { c.AgeBuckets = 0 }, ""},
+		{"negative age buckets", func(c *Config) { c.AgeBuckets = -1 }, "AgeBuckets must be in [0, 64], got -1"},
+		{"too many age buckets", func(c *Config) { c.AgeBuckets = 65 }, "AgeBuckets must be in [0, 64], got 65"},
 		{"zero dim", func(c *Config) { c.Dim = 0 }, "Dim must be in [1, 1024], got 0"},
 		{"huge dim", func(c *Config) { c.Dim = 2048 }, "Dim must be in [1, 1024], got 2048"},
 		{"zero heads", func(c *Config) { c.Heads = 0 }, "Heads must be in [1, 64], got 0"},
@@ -68,10 +71,10 @@ func TestTensors(t *testing.T) {
 	assert.Len(t, m.Flat(), total)
 	for _, name := range []string{"emb.id", "emb.token", "emb.attr", "dense.0.w", "dense.0.b", "dense.1.w",
 		"dense.1.b", "query.none", "fusion.gate", "fusion.proj", "pair.alpha", "gsu.q", "gsu.k",
-		"esu.q", "esu.k", "esu.v", "esu.o", "mlp.0.w", "mlp.0.b", "mlp.1.w", "mlp.1.b", "mlp.2.w", "mlp.2.b"} {
+		"esu.q", "esu.k", "esu.v", "esu.o", "esu.age", "mlp.0.w", "mlp.0.b", "mlp.1.w", "mlp.1.b", "mlp.2.w", "mlp.2.b"} {
 		assert.True(t, names[name], "missing tensor %s", name)
 	}
-	assert.Len(t, ts, 23)
+	assert.Equal(t, 24, len(ts))
 
 	// Tensors, Flat and Params share storage.
 	ts[0].Data[3] = 42
@@ -120,4 +123,17 @@ func std(v []float32) float64 {
 	}
 	n := float64(len(v))
 	return sqrt(s2/n - (s/n)*(s/n))
+}
+
+func TestAgeBucket(t *testing.T) {
+	tests := []struct {
+		age, buckets, want int
+	}{
+		{0, 16, 0}, {1, 16, 1}, {2, 16, 2}, {3, 16, 2}, {4, 16, 3}, {7, 16, 3}, {8, 16, 4},
+		{1<<14 - 1, 16, 14}, {1 << 14, 16, 15}, {1 << 20, 16, 15},
+		{0, 1, 0}, {5, 1, 0}, {1, 2, 1}, {100, 4, 3},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, AgeBucket(tt.age, tt.buckets), "age %d, %d buckets", tt.age, tt.buckets)
+	}
 }

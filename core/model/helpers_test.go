@@ -14,13 +14,14 @@ func smallConfig() Config {
 	return Config{
 		Dim: 16, Heads: 4, TopK: 8,
 		IDBuckets: 97, TokenBuckets: 211, AttrBuckets: 31,
-		DenseDims: []int{5, 3},
-		MLPHidden: []int{12, 6},
-		Seed:      7,
+		DenseDims:  []int{5, 3},
+		MLPHidden:  []int{12, 6},
+		AgeBuckets: 5,
+		Seed:       7,
 	}
 }
 
-// newTestModel returns a model whose gates, α and projections are random too, so that tests see
+// newTestModel returns a model whose gates, α, projections and age biases are random too, so that tests see
 // every parameter at work.
 func newTestModel(t testing.TB, c Config) *Model {
 	t.Helper()
@@ -38,6 +39,9 @@ func newTestModel(t testing.TB, c Config) *Model {
 		for i := range b {
 			b[i] = float32(0.1 * r.NormFloat64())
 		}
+	}
+	for i := range m.Params.ESUAge {
+		m.Params.ESUAge[i] = float32(r.NormFloat64())
 	}
 	return m
 }

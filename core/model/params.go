@@ -27,6 +27,9 @@ type Params struct {
 	ESUQ, ESUK []float32 // d×d each, heads as in the GSU
 	ESUV       []float32 // d×d, heads as in the GSU
 	ESUO       []float32 // d×d, mixes the concatenated head outputs
+	// ESUAge is AgeBuckets×Heads: row b holds each head's attention-logit bias for events of age
+	// bucket b (see AgeBucket); empty when the configuration has no age buckets.
+	ESUAge []float32
 	// MLPW and MLPB are the scoring MLP's layers: input 3d, then MLPHidden, then one logit.
 	// Layer l has MLPW[l] of out×in and MLPB[l] of out.
 	MLPW, MLPB [][]float32
@@ -176,6 +179,10 @@ func tensorSpecs(c Config, p *Params) []tensorSpec {
 		tensorSpec{"esu.v", []int{d, d}, initNormal, xavier(d, d), &p.ESUV},
 		tensorSpec{"esu.o", []int{d, d}, initNormal, xavier(d, d), &p.ESUO},
 	)
+	if c.AgeBuckets > 0 {
+		// Zero bias: a new model attends as one without age buckets until training says otherwise.
+		specs = append(specs, tensorSpec{"esu.age", []int{c.AgeBuckets, c.Heads}, initZero, 0, &p.ESUAge})
+	}
 	in := 3 * d
 	for l := range nl {
 		out, std := 1, xavier(in, 1)

@@ -56,6 +56,7 @@ type Scorer struct {
 	kept   []int32
 	rows   []float32 // the selected events' vectors, gathered when not contiguous in the history
 	probs  []float32 // Heads×n attention logits, then weights, of the n selected events
+	ages   []int32   // ages of the selected events (events after each in the history)
 	means  []float32 // Heads×d, each head's attention-weighted mean of one target's events
 	width  int       // widest MLP layer
 	batch  batch     // buffers of the ESU and MLP, for up to batch.n targets at once
@@ -79,6 +80,7 @@ func NewScorer(m *Model) *Scorer {
 		kept:   make([]int32, 0, hn*k),
 		rows:   make([]float32, hn*k*d),
 		probs:  make([]float32, hn*hn*k),
+		ages:   make([]int32, 0, hn*k),
 		means:  make([]float32, hn*d),
 		width:  width,
 	}
@@ -111,12 +113,13 @@ func (s *Scorer) ScoreTarget(h *History, t []float32) (float32, error) {
 		return 0, err
 	}
 	s.gsu(h, t)
-	return s.esu(s.selectRows(h, s.kept), len(s.kept), t), nil
+	return s.esu(s.selectRows(h, s.kept), s.agesOf(h, s.kept), t), nil
 }
 
 // ScoreSelected returns the logit of the target vector t given the events of h listed in idx,
 // skipping the GSU: per head, o_h = Σ_j softmax_j((W_Q^h t)·(W_K^h s_j)/√d_h) W_V^h s_j over
-// j in idx, o = W_O [o_1..o_H], and the logit MLP([o, t, o⊙t]). With idx empty, o = 0.
+// j in idx, o = W_O [o_1..o_H], and the logit MLP([o, t, o⊙t]). With idx empty, o = 0. A model
+// with age buckets adds head h's bias for the bucket of event j's age, L−1−j, to its logits.
 func (s *Scorer) ScoreSelected(h *History, t []float32, idx []int32) (float32, error) {
 	if err := s.check(h, t); err != nil {
 		return 0, err
@@ -128,7 +131,17 @@ func (s *Scorer) ScoreSelected(h *History, t []float32, idx []int32) (float32, e
 				strconv.Itoa(n))
 		}
 	}
-	return s.esu(s.selectRows(h, idx), len(idx), t), nil
+	return s.esu(s.selectRows(h, idx), s.agesOf(h, idx), t), nil
+}
+
+// agesOf returns the ages of the events idx of h, each inside h.
+func (s *Scorer) agesOf(h *History, idx []int32) []int32 {
+	last := int32(h.Len() - 1)
+	s.ages = s.ages[:0]
+	for _, j := range idx {
+		s.ages = append(s.ages, last-j)
+	}
+	return s.ages
 }
 
 // selectRows returns the vectors of the events idx of h as a len(idx)×d matrix: a slice of the
@@ -211,12 +224,12 @@ func (s *Scorer) gsu(h *History, t []float32) {
 	s.kept = slices.Compact(s.kept)
 }
 
-// esu runs the ESU and the MLP for target t over rows, the n×d matrix of the selected events,
-// as ScoreSpans does for a batch of one.
-func (s *Scorer) esu(rows []float32, n int, t []float32) float32 {
+// esu runs the ESU and the MLP for target t over rows, the matrix of the selected events whose
+// ages are ages, as ScoreSpans does for a batch of one.
+func (s *Scorer) esu(rows []float32, ages []int32, t []float32) float32 {
 	b := &s.batch
 	s.m.foldQueriesBatch(b.eq, b, 1, s.m.Params.ESUQ, s.m.Params.ESUK, t)
-	s.attend(b, 0, 1, rows, n)
+	s.attend(b, 0, 1, rows, ages)
 	s.projectHeads(b, 1)
 	s.mlpInputs(b, 1, t)
 	var logit [1]float32

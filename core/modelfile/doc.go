@@ -10,8 +10,9 @@
 //	"magic"   str   "seminar-model"
 //	"version" int   1
 //	"config"  map   "dim", "heads", "top_k", "id_buckets", "token_buckets", "attr_buckets"
-//	                (int), "dense_dims", "mlp_hidden" (array of int), "seed" (uint);
-//	                the fields of model.Config, in any order, each exactly once
+//	                (int), "dense_dims", "mlp_hidden" (array of int), "seed" (uint), and
+//	                optionally "age_buckets" (int, 0 when absent); the fields of model.Config,
+//	                in any order, each at most once, all but the optional ones present
 //	"tensors" array one map per tensor of model.Model.Tensors, in any order, each exactly once:
 //	                "name" (str), "shape" (array of int), "data" (bin: the float32 values,
 //	                row-major, little-endian, 4 bytes each), in any order

@@ -151,9 +151,9 @@ func readKey(r *msgp.Reader, want string) *Error {
 	return nil
 }
 
-// fields reads a map whose keys are names from known, each at most once and all of them present,
-// calling read for each value.
-func fields(r *msgp.Reader, what string, known []string, read func(key string) error) error {
+// fields reads a map whose keys are names from known, each at most once and all but those in
+// optional present, calling read for each value.
+func fields(r *msgp.Reader, what string, known, optional []string, read func(key string) error) error {
 	n, err := r.ReadMapHeader()
 	if err != nil {
 		return corrupt(what, err)
@@ -177,7 +177,7 @@ func fields(r *msgp.Reader, what string, known []string, read func(key string) e
 		}
 	}
 	for i, ok := range seen {
-		if !ok {
+		if !ok && indexOf(optional, known[i]) < 0 {
 			return corrupt(what+": missing field "+strconv.Quote(known[i]), nil)
 		}
 	}
@@ -194,13 +194,16 @@ func indexOf(names []string, name string) int {
 }
 
 var configFields = []string{"dim", "heads", "top_k", "id_buckets", "token_buckets", "attr_buckets",
-	"dense_dims", "mlp_hidden", "seed"}
+	"dense_dims", "mlp_hidden", "seed", "age_buckets"}
+
+// optionalConfigFields came after the first files: a file without them has their zero value.
+var optionalConfigFields = []string{"age_buckets"}
 
 func readConfig(r *msgp.Reader) (model.Config, error) {
 	var c model.Config
 	ints := map[string]*int{"dim": &c.Dim, "heads": &c.Heads, "top_k": &c.TopK, "id_buckets": &c.IDBuckets,
-		"token_buckets": &c.TokenBuckets, "attr_buckets": &c.AttrBuckets}
-	err := fields(r, "config", configFields, func(key string) error {
+		"token_buckets": &c.TokenBuckets, "attr_buckets": &c.AttrBuckets, "age_buckets": &c.AgeBuckets}
+	err := fields(r, "config", configFields, optionalConfigFields, func(key string) error {
 		var err error
 		switch key {
 		case "dense_dims":
@@ -278,7 +281,7 @@ func readTensor(r *msgp.Reader, tensors []model.Tensor, loaded []bool) error {
 	var name string
 	var shape []int
 	var data []byte
-	err := fields(r, "tensor", tensorFields, func(key string) error {
+	err := fields(r, "tensor", tensorFields, nil, func(key string) error {
 		var err error
 		switch key {
 		case "name":

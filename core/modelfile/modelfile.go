@@ -116,7 +116,11 @@ func Marshal(m *model.Model, extras map[string][]byte) ([]byte, error) {
 }
 
 func writeConfig(w *msgp.Writer, c model.Config) {
-	w.WriteMapHeader(numConfigFields)
+	n := numConfigFields
+	if c.AgeBuckets > 0 {
+		n++
+	}
+	w.WriteMapHeader(n)
 	for _, f := range []struct {
 		key string
 		v   int
@@ -133,6 +137,12 @@ func writeConfig(w *msgp.Writer, c model.Config) {
 	writeInts(w, c.MLPHidden)
 	w.WriteString("seed")
 	w.WriteUint(c.Seed)
+	// Written only when set, so that a model without age buckets keeps the bytes of the files
+	// written before them.
+	if c.AgeBuckets > 0 {
+		w.WriteString("age_buckets")
+		w.WriteInt(int64(c.AgeBuckets))
+	}
 }
 
 func writeInts(w *msgp.Writer, v []int) {

@@ -26,6 +26,11 @@ func tinyConfig() model.Config {
 	}
 }
 
+func withAgeBuckets(c model.Config, n int) model.Config {
+	c.AgeBuckets = n
+	return c
+}
+
 func newModel(t testing.TB, c model.Config) *model.Model {
 	t.Helper()
 	m, err := model.New(c)
@@ -51,6 +56,7 @@ func TestRoundTrip(t *testing.T) {
 		extras map[string][]byte
 	}{
 		{"tiny, no extras", tinyConfig(), nil},
+		{"tiny with age buckets", withAgeBuckets(tinyConfig(), 3), nil},
 		{"default shape with extras", c, map[string][]byte{"pq.codebooks": {1, 2, 3}, "empty": {}, "big": make([]byte, 70000)}},
 	}
 	for _, tt := range tests {
@@ -102,6 +108,7 @@ type fileLayout struct {
 		DenseDims    []int  `msgpack:"dense_dims"`
 		MLPHidden    []int  `msgpack:"mlp_hidden"`
 		Seed         uint64 `msgpack:"seed"`
+		AgeBuckets   int    `msgpack:"age_buckets,omitempty"`
 	} `msgpack:"config"`
 	Tensors []struct {
 		Name  string `msgpack:"name"`
@@ -113,7 +120,7 @@ type fileLayout struct {
 }
 
 func TestFileIsMessagePack(t *testing.T) {
-	m := newModel(t, tinyConfig())
+	m := newModel(t, withAgeBuckets(tinyConfig(), 4))
 	b := marshal(t, m, map[string][]byte{"pq": {9}})
 	var f fileLayout
 	require.NoError(t, msgpack.Unmarshal(b, &f))
@@ -124,6 +131,7 @@ func TestFileIsMessagePack(t *testing.T) {
 	assert.Equal(t, c.DenseDims, f.Config.DenseDims)
 	assert.Equal(t, c.MLPHidden, f.Config.MLPHidden)
 	assert.Equal(t, c.Seed, f.Config.Seed)
+	assert.Equal(t, 4, f.Config.AgeBuckets)
 	assert.Equal(t, map[string][]byte{"pq": {9}}, f.Extras)
 	assert.Equal(t, crc32.ChecksumIEEE(b[:len(b)-trailerLen]), f.CRC32)
 	tensors := m.Tensors()
@@ -202,6 +210,9 @@ func parts(m *model.Model) (config []entry, tensors []tensorDoc, extras []entry)
 		intEntry("attr_buckets", c.AttrBuckets),
 		{"dense_dims", ints(c.DenseDims...)}, {"mlp_hidden", ints(c.MLPHidden...)},
 		{"seed", func(w *msgp.Writer) { w.WriteUint(c.Seed) }},
+	}
+	if c.AgeBuckets > 0 {
+		config = append(config, intEntry("age_buckets", c.AgeBuckets))
 	}
 	for _, tn := range m.Tensors() {
 		raw := make([]byte, 4*len(tn.Data))
@@ -287,6 +298,23 @@ func setTensorField(tensor, field int, write func(w *msgp.Writer)) edit {
 		ts[tensor].fields[field].write = write
 		return c, ts, ex
 	}
+}
+
+// A model without age buckets is written without the field, byte for byte as before it existed,
+// and a file without it loads as a model without age buckets.
+func TestAgeBucketsOptional(t *testing.T) {
+	m := newModel(t, tinyConfig())
+	b := marshal(t, m, nil)
+	assert.NotContains(t, string(b), "age_buckets")
+	got, _, err := Load(b)
+	require.NoError(t, err)
+	assert.Zero(t, got.Config().AgeBuckets)
+
+	m = newModel(t, withAgeBuckets(tinyConfig(), 6))
+	got, _, err = Load(marshal(t, m, nil))
+	require.NoError(t, err)
+	assert.Equal(t, 6, got.Config().AgeBuckets)
+	assert.Len(t, got.Params.ESUAge, 6*2)
 }
 
 func TestLoadErrors(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -203,10 +204,16 @@ func Generate(dir string) error {
 	}
 	m, err := model.New(model.Config{
 		Dim: 16, Heads: 2, TopK: 8, IDBuckets: 127, TokenBuckets: 251, AttrBuckets: 31,
-		DenseDims: []int{sc.DenseDim}, MLPHidden: []int{16}, Seed: 5,
+		DenseDims: []int{sc.DenseDim}, MLPHidden: []int{16}, AgeBuckets: 8, Seed: 5,
 	})
 	if err != nil {
 		return fmt.Errorf("parity: %w", err)
+	}
+	// Age biases as large as a trained model's, so that an event read at the wrong age moves
+	// the fixtures' scores.
+	r := rand.New(rand.NewPCG(5, 8))
+	for i := range m.Params.ESUAge {
+		m.Params.ESUAge[i] = float32(r.NormFloat64())
 	}
 	f := &Fixture{Tolerance: Tolerance}
 	evs := make([]retrieval.Event, len(ds.Users[0].Events))

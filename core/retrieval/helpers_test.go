@@ -18,16 +18,17 @@ import (
 
 const testDim = 16
 
-// testModel is a small model with one dense slot of synth's width, its gates, α and
-// projections randomised so that every part differs.
+// testModel is a small model with one dense slot of synth's width, its gates, α, projections
+// and age biases randomised so that every part differs.
 func testModel(t testing.TB) *model.Model {
 	t.Helper()
 	m, err := model.New(model.Config{
 		Dim: testDim, Heads: 4, TopK: 8,
 		IDBuckets: 997, TokenBuckets: 997, AttrBuckets: 97,
 		DenseDims: []int{synth.DefaultConfig().DenseDim},
-		MLPHidden: []int{12},
-		Seed:      7,
+		MLPHidden:  []int{12},
+		AgeBuckets: 6,
+		Seed:       7,
 	})
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(7, 99))
@@ -37,6 +38,9 @@ func testModel(t testing.TB) *model.Model {
 	m.Params.AlphaLogit[0] = 0.3
 	for i := range m.Params.Proj {
 		m.Params.Proj[i] += float32(0.1 * r.NormFloat64())
+	}
+	for i := range m.Params.ESUAge {
+		m.Params.ESUAge[i] = float32(r.NormFloat64())
 	}
 	return m
 }

@@ -60,6 +60,7 @@ type Ranker struct {
 	pick       []int32 // positions in the shortlist kept after refining
 	kept       []int32 // events kept for one target
 	esu        *model.History
+	ages       []int32 // age of each row of esu in the store's history
 	code       []byte
 	ends       []int32 // end of each candidate's rows in esu, for a chunk
 	order      []int32
@@ -116,6 +117,7 @@ func newRanker(m *model.Model) *Ranker {
 		lutScale:  make([]float32, nlut),
 		lutBias:   make([]float32, nlut),
 		esu:       m.NewHistory(nlut * cfg.TopK),
+		ages:      make([]int32, 0, nlut*cfg.TopK),
 		ends:      make([]int32, lutsPerScan),
 	}
 }
@@ -169,6 +171,7 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 		tm.Targets += t1.Sub(t0)
 		tm.Scan += t2.Sub(t1)
 		r.esu.Reset()
+		r.ages = r.ages[:0]
 		for c := range part {
 			r.kept = r.kept[:0]
 			for l := c * per; l < (c+1)*per; l++ {
@@ -186,7 +189,7 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 			t2 = t4
 		}
 		scores := r.scores[start : start+len(part)]
-		if err := r.scorer.ScoreSpans(scores, r.esu, r.targets[:len(part)*r.d], r.ends[:len(part)]); err != nil {
+		if err := r.scorer.ScoreSpans(scores, r.esu, r.targets[:len(part)*r.d], r.ends[:len(part)], r.ages); err != nil {
 			return Result{}, err
 		}
 		tm.ESU += time.Since(t2)
@@ -440,10 +443,12 @@ func (r *Ranker) union() {
 
 // appendKept appends the vectors of the kept events to r.esu, in the order of r.kept.
 func (r *Ranker) appendKept(s *Store, from Vectors) error {
+	last := int32(s.Len() - 1)
 	for _, j := range r.kept {
 		if err := r.esu.Append(r.decoded(s, j, from)); err != nil {
 			return err
 		}
+		r.ages = append(r.ages, last-j)
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ type binding struct {
 	gsuQ, gsuK           tensor
 	esuQ, esuK           tensor
 	esuV, esuO           tensor
+	esuAge               tensor // AgeBuckets×Heads; empty without age buckets
 	mlpW, mlpB           []tensor
 
 	keep [][]bool // keep[mask]: the modalities of mask, for the gate softmax
@@ -145,6 +146,11 @@ func bind(m *model.Model, trainable func(name string) bool) (*binding, error) {
 			return nil, err
 		}
 	}
+	if c.AgeBuckets > 0 {
+		if b.esuAge, err = whole("esu.age", false); err != nil {
+			return nil, err
+		}
+	}
 	for l := range len(c.MLPHidden) + 1 {
 		w, err := whole(fmt.Sprintf("mlp.%d.w", l), false)
 		if err != nil {
@@ -187,4 +193,17 @@ func (b *binding) dense(t *autodiff.Tape, x tensor) autodiff.Var {
 		return t.Param(x.param)
 	}
 	return t.Input(x.data, x.rows, x.cols)
+}
+
+// rows records rows ids of the tensor x on t: gathered from the param, or copied from the frozen
+// data into an input.
+func (b *binding) rows(t *autodiff.Tape, x tensor, ids []int32, a *arena) autodiff.Var {
+	if x.param != nil {
+		return t.Gather(x.param, ids)
+	}
+	vals := a.alloc(len(ids) * x.cols)
+	for i, id := range ids {
+		copy(vals[i*x.cols:(i+1)*x.cols], x.data[int(id)*x.cols:int(id+1)*x.cols])
+	}
+	return t.Input(vals, len(ids), x.cols)
 }

@@ -105,6 +105,9 @@ func sharpened(t *testing.T, d *data.Dataset) *model.Model {
 		m.Params.GateLogits[i] = float32(i) * 0.3
 	}
 	m.Params.AlphaLogit[0] = 0.4
+	for i := range m.Params.ESUAge {
+		m.Params.ESUAge[i] = float32(i%5) * 0.2
+	}
 	return m
 }
 

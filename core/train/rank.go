@@ -7,6 +7,7 @@ import (
 
 	"github.com/seminar-ranker/seminar/core/autodiff"
 	"github.com/seminar-ranker/seminar/core/baseline"
+	"github.com/seminar-ranker/seminar/core/model"
 )
 
 // masked is the attention score added to events a candidate's retrieval did not keep: its
@@ -24,6 +25,7 @@ type worker struct {
 	kept       [][]int32
 	union      []int32
 	rows       []int32
+	buckets    []int32 // age bucket of each event of union
 	heads      []autodiff.Var
 	perTarget  []autodiff.Var
 	headParts  []autodiff.Var
@@ -205,10 +207,21 @@ func (w *worker) attend(t *autodiff.Tape, b *binding, f *features, ke, ve, qe au
 		}
 		mask = t.Input(vals, cands, u)
 	}
+	var age autodiff.Var // len(union)×heads: each kept event's age bias, per head
+	if nb := b.cfg.AgeBuckets; nb > 0 {
+		w.buckets = w.buckets[:0]
+		for _, j := range w.union {
+			w.buckets = append(w.buckets, int32(model.AgeBucket(int(to-1-j), nb)))
+		}
+		age = b.rows(t, b.esuAge, w.buckets, &w.enc.arena)
+	}
 	inv := float32(1 / math.Sqrt(float64(dh)))
 	w.headParts = w.headParts[:0]
 	for h := range heads {
 		scores := t.Scale(t.MatMulT(t.SliceCols(q, h*dh, (h+1)*dh), t.SliceCols(k, h*dh, (h+1)*dh)), inv)
+		if age.Valid() {
+			scores = t.AddBias(scores, t.Reshape(t.SliceCols(age, h, h+1), 1, len(w.union)))
+		}
 		if mask.Valid() {
 			scores = t.Add(scores, mask)
 		}

@@ -39,6 +39,10 @@ func TestRankingForwardEqualsScorer(t *testing.T) {
 			for i := range m.Params.ESUQ {
 				m.Params.ESUQ[i] *= 40
 			}
+			// Age biases far from zero, so that an event read at the wrong age shows.
+			for i := range m.Params.ESUAge {
+				m.Params.ESUAge[i] = float32(i%7)*0.5 - 1.5
+			}
 			if s.TieESU {
 				baseline.Tie(m)
 			}
