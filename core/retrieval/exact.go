@@ -24,6 +24,7 @@ func (r *Ranker) RankExact(h *model.History, cands []Candidate, opt Options) (Re
 	r.scores = resize(r.scores, len(cands))
 	t := r.targets[:r.d]
 	var tm Timings
+	read := 0
 	for c, cand := range cands {
 		t0 := time.Now()
 		if err := r.enc.EventVector(t, cand.Query, cand.Kind, cand.Item); err != nil {
@@ -39,9 +40,10 @@ func (r *Ranker) RankExact(h *model.History, cands []Candidate, opt Options) (Re
 			return Result{}, err
 		}
 		r.scores[c] = score
+		read += len(r.kept)
 		tm.ESU += time.Since(t1)
 	}
-	return Result{Order: r.sortOrder(), Scores: r.scores, Timings: tm}, nil
+	return Result{Order: r.sortOrder(), Scores: r.scores, EventsRead: read, Timings: tm}, nil
 }
 
 // RetrieveExact returns the events the exact GSU keeps for the target vector t, ascending.

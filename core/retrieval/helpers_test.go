@@ -25,7 +25,7 @@ func testModel(t testing.TB) *model.Model {
 	m, err := model.New(model.Config{
 		Dim: testDim, Heads: 4, TopK: 8,
 		IDBuckets: 997, TokenBuckets: 997, AttrBuckets: 97,
-		DenseDims: []int{synth.DefaultConfig().DenseDim},
+		DenseDims:  []int{synth.DefaultConfig().DenseDim},
 		MLPHidden:  []int{12},
 		AgeBuckets: 6,
 		Seed:       7,

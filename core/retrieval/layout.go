@@ -214,3 +214,19 @@ func (c *Codec) layoutName() string {
 	}
 	return b.String()
 }
+
+// TwoStageOptions are the training options of the default codec for m at any width: the groups
+// of LayoutCompact (without the dense part when m has no dense slots, where it is always zero)
+// with d/2 sub-spaces, 4-bit codes, and a fine codebook of d/4 sub-spaces (DefaultFine at
+// d = 64), k-means seeded with seed.
+func TwoStageOptions(m *model.Model, seed uint64) (TrainOptions, error) {
+	layout := LayoutCompact
+	if len(m.Config().DenseDims) == 0 {
+		layout = "query+id+text+attrs,query:4"
+	}
+	specs, err := ParseLayout(layout, max(1, m.Dim()/2))
+	if err != nil {
+		return TrainOptions{}, err
+	}
+	return TrainOptions{Layout: specs, Bits: 4, Fine: max(1, m.Dim()/4), KMeans: pq.KMeansOptions{Seed: seed}}, nil
+}

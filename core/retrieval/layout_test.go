@@ -101,3 +101,38 @@ func TestGroupWeights(t *testing.T) {
 	dst, w := make([]float32, 2), []float32{2, 1, 1, 1, 1}
 	assert.Zero(t, testing.AllocsPerRun(10, func() { _ = c.GroupWeights(dst, w) }))
 }
+
+func TestTwoStageOptions(t *testing.T) {
+	tests := []struct {
+		name      string
+		dense     []int
+		dim       int
+		groups    []string
+		subspaces []int
+		fine      int
+	}{
+		{"default width with a dense slot", []int{8}, 64, []string{"query+id+text+attrs+dense", "query"}, []int{32, 4}, 16},
+		{"no dense slot", nil, 32, []string{"query+id+text+attrs", "query"}, []int{16, 4}, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := model.DefaultConfig()
+			c.Dim, c.DenseDims = tt.dim, tt.dense
+			c.IDBuckets, c.TokenBuckets, c.AttrBuckets = 8, 8, 8
+			m, err := model.New(c)
+			require.NoError(t, err)
+			opts, err := TwoStageOptions(m, 3)
+			require.NoError(t, err)
+			var groups []string
+			var subspaces []int
+			for _, s := range opts.Layout {
+				groups, subspaces = append(groups, s.Group.String()), append(subspaces, s.Subspaces)
+			}
+			assert.Equal(t, tt.groups, groups)
+			assert.Equal(t, tt.subspaces, subspaces)
+			assert.Equal(t, 4, opts.Bits)
+			assert.Equal(t, tt.fine, opts.Fine)
+			assert.Equal(t, uint64(3), opts.KMeans.Seed)
+		})
+	}
+}

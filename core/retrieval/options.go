@@ -82,9 +82,12 @@ func (t Timings) Total() time.Duration { return t.Targets + t.Scan + t.Select + 
 // Result is the outcome of a rank call. Its slices alias the Ranker and change with its next
 // call.
 type Result struct {
-	Order   []int32   // candidate indices, best first (ties by lower index)
-	Scores  []float32 // logit of each candidate, in input order
-	Timings Timings
+	Order  []int32   // candidate indices, best first (ties by lower index)
+	Scores []float32 // logit of each candidate, in input order
+	// EventsRead is the number of history events the ESU attended over, summed over the
+	// candidates.
+	EventsRead int
+	Timings    Timings
 }
 
 // resolve checks opt against a store (nil for an exact history) and fills in defaults.

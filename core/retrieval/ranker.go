@@ -144,6 +144,7 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 	clear(r.slot)
 	r.rows = r.rows[:0]
 	var tm Timings
+	read := 0
 	// The candidates of a request share their query: its part of the target vectors is
 	// encoded once per run of equal (query, kind).
 	var query queryKey
@@ -178,6 +179,7 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 				r.selectTable(s, l, opt)
 			}
 			r.union()
+			read += len(r.kept)
 			t3 := time.Now()
 			if err := r.appendKept(s, opt.ESU); err != nil {
 				return Result{}, err
@@ -194,7 +196,7 @@ func (r *Ranker) Rank(s *Store, cands []Candidate, opt Options) (Result, error) 
 		}
 		tm.ESU += time.Since(t2)
 	}
-	return Result{Order: r.sortOrder(), Scores: r.scores, Timings: tm}, nil
+	return Result{Order: r.sortOrder(), Scores: r.scores, EventsRead: read, Timings: tm}, nil
 }
 
 // queryKey names the query whose part r.queryPart holds.

@@ -68,11 +68,14 @@ func TestRankExactMatchesModel(t *testing.T) {
 		cands := candidates(evs, itemsOf(evs, 10), data.Search)
 		got, err := NewRanker(c).RankExact(h, cands, Options{Heads: PerHead})
 		require.NoError(t, err)
+		read := 0
 		for i, cand := range cands {
 			want, err := sc.Score(h, cand.Query, cand.Kind, cand.Item)
 			require.NoError(t, err)
 			assert.Equal(t, want, got.Scores[i])
+			read += len(sc.Kept())
 		}
+		assert.Equal(t, read, got.EventsRead, "n=%d", n)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/metrics"
 	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/retrieval"
 	"github.com/seminar-ranker/seminar/core/train"
 )
 
@@ -159,20 +160,31 @@ func runSpec(ctx context.Context, p Plan, s *Spec) (*DatasetResult, error) {
 		// seminarTargets counts the targets SEMINAR trained on, pretraining included: the budget
 		// of the equal-compute rows that follow it.
 		seminarTargets := 0
+		var seminar *Trained
 		for i, m := range s.Methods {
-			ms := s
-			if m.EqualCompute {
+			var run *SeedRun
+			var err error
+			switch {
+			case m.PQ != nil:
+				if seminar == nil {
+					return nil, fmt.Errorf("%s: SEMINAR must run before its PQ rows", m.Key)
+				}
+				run, err = rankPQ(ctx, p, s, m, seed, seminar, valid, test)
+			case m.EqualCompute:
 				if seminarTargets == 0 {
 					return nil, fmt.Errorf("%s: SEMINAR must run before the equal-compute rows", m.Key)
 				}
-				ms = equalCompute(s, seminarTargets)
+				run, _, err = finetune(ctx, p, equalCompute(s, seminarTargets), m, seed, psu, valid, test)
+			default:
+				var tr *Trained
+				run, tr, err = finetune(ctx, p, s, m, seed, psu, valid, test)
+				if m.Key == "seminar" && err == nil {
+					seminar = tr
+					seminarTargets = run.Train.Targets + dr.Pretrain[len(dr.Pretrain)-1].Train.Targets
+				}
 			}
-			run, err := finetune(ctx, p, ms, m, seed, psu, valid, test)
 			if err != nil {
 				return nil, fmt.Errorf("%s seed %d: %w", m.Key, seed, err)
-			}
-			if m.Key == "seminar" {
-				seminarTargets = run.Train.Targets + dr.Pretrain[len(dr.Pretrain)-1].Train.Targets
 			}
 			dr.Methods[i].Runs = append(dr.Methods[i].Runs, *run)
 		}
@@ -413,7 +425,7 @@ func (tr *Trained) Meta(s *Spec, seed uint64) train.Meta {
 }
 
 func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, psu *model.Model,
-	valid, test *eval.Candidates) (*SeedRun, error) {
+	valid, test *eval.Candidates) (*SeedRun, *Trained, error) {
 	if method.Popularity {
 		pop := eval.NewPopularity(len(s.Task.Dataset.Items), s.Task.Train)
 		run := &SeedRun{Seed: seed}
@@ -424,25 +436,81 @@ func finetune(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, 
 		}{{&run.Valid, s.Task.Valid, valid}, {&run.Test, s.Task.Test, test}} {
 			r, err := eval.Evaluate(ctx, split.cases, split.cands, 1, func() (eval.Ranker, error) { return pop, nil }, nil)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			*split.dst = r
 		}
-		return run, nil
+		return run, nil, nil
 	}
 	tr, err := TrainMethod(ctx, s, method, seed, psu, valid, p.EvalWorkers, p.Progress)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	testRep, err := tr.Evaluate(ctx, s.Task.Test, test, p.EvalWorkers, p.Progress,
 		fmt.Sprintf("%s seed %d: %s test", s.Key, seed, method.Name))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := p.checkpoint(tr.Model, tr.Meta(s, seed), fmt.Sprintf("%s-%s-seed%d.model", s.FileKey(), method.Key, seed)); err != nil {
+		return nil, nil, err
+	}
+	return &SeedRun{Seed: seed, GSUTrained: tr.GSUTrained, Train: tr.Train, Valid: tr.Valid, Test: testRep}, tr, nil
+}
+
+// codecEvents bounds the training events a PQ row's codec is trained on, taken evenly: as many
+// as the bench's codec sees.
+const codecEvents = 20000
+
+// rankPQ evaluates the seed's SEMINAR model through a 4-bit two-stage codec trained on the
+// training events (retrieval.TwoStageOptions) with the method's heads. The row trains nothing of
+// its own: its run has no training report.
+func rankPQ(ctx context.Context, p Plan, s *Spec, method Method, seed uint64, seminar *Trained,
+	valid, test *eval.Candidates) (*SeedRun, error) {
+	var events []retrieval.Event
+	total := 0
+	for _, seq := range s.Task.Train {
+		total += len(seq)
+	}
+	step := max(1, (total+codecEvents-1)/codecEvents)
+	i := 0
+	for _, seq := range s.Task.Train {
+		for _, e := range seq {
+			if i%step == 0 {
+				events = append(events, retrieval.Event{Time: e.Time, Kind: e.Kind, Query: e.Query, Item: &seminar.Items[e.Item]})
+			}
+			i++
+		}
+	}
+	opts, err := retrieval.TwoStageOptions(seminar.Model, seed)
+	if err != nil {
 		return nil, err
 	}
-	return &SeedRun{Seed: seed, GSUTrained: tr.GSUTrained, Train: tr.Train, Valid: tr.Valid, Test: testRep}, nil
+	if len(events) < 1<<8 {
+		// Too few events for the fine codebook's 256 centroids: the coarse codes alone.
+		opts.Fine = 0
+	}
+	codec, err := retrieval.TrainCodec(ctx, seminar.Model, events, opts)
+	if err != nil {
+		return nil, err
+	}
+	opt := retrieval.Options{Heads: *method.PQ}
+	run := &SeedRun{Seed: seed, GSUTrained: seminar.GSUTrained}
+	for _, split := range []struct {
+		dst   *eval.Report
+		name  string
+		cases []eval.Case
+		cands *eval.Candidates
+	}{{&run.Valid, "validation", s.Task.Valid, valid}, {&run.Test, "test", s.Task.Test, test}} {
+		stage := fmt.Sprintf("%s seed %d: %s %s", s.Key, seed, method.Name, split.name)
+		r, err := eval.Evaluate(ctx, split.cases, split.cands, p.EvalWorkers, func() (eval.Ranker, error) {
+			return eval.NewPQRanker(codec, seminar.Items, opt), nil
+		}, func(done int) { report(p.Progress, stage, "cases", done, len(split.cases), 0) })
+		if err != nil {
+			return nil, err
+		}
+		*split.dst = r
+	}
+	return run, nil
 }
 
 // ndcgAt10 is the validation score training keeps the best epoch by.

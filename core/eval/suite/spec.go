@@ -14,6 +14,7 @@ import (
 	"github.com/seminar-ranker/seminar/core/data/synth"
 	"github.com/seminar-ranker/seminar/core/eval"
 	"github.com/seminar-ranker/seminar/core/model"
+	"github.com/seminar-ranker/seminar/core/retrieval"
 	"github.com/seminar-ranker/seminar/core/train"
 )
 
@@ -36,6 +37,10 @@ type Method struct {
 	// SASRec trains the SASRec-style baseline (train.FinetuneConfig.SASRec) over the last
 	// Finetune.MaxHistory events.
 	SASRec bool `json:"sasrec,omitempty"`
+	// PQ, when set, trains nothing: it ranks with the seed's SEMINAR model as a device does,
+	// through a 4-bit two-stage codec trained on the training events and the approximate GSU
+	// with these heads (retrieval.MergedHeads is the module's default).
+	PQ *retrieval.Heads `json:"pq,omitempty"`
 }
 
 // GSUMode says how finetuning treats the GSU's weights.
@@ -47,6 +52,12 @@ const (
 	GSUFrozen  GSUMode = ""
 	GSUTrained GSUMode = "trained"
 	GSUSelect  GSUMode = "select"
+)
+
+// The keys of SEMINAR's rows ranked through product quantization (Method.PQ).
+const (
+	PQMerged  = "seminar-pq"
+	PQPerHead = "seminar-pq-head"
 )
 
 // gsuWeight is the weight of the next-pair loss that trains the GSU in finetuning: enough for the
@@ -264,9 +275,14 @@ func (s *Spec) UseCandidateLists(fl *eval.FixedLists, allowHistory bool) error {
 // of K events per search (the GSU keeps K per head).
 func methods(key string, d *data.Dataset, k int, simAttr string) []Method {
 	gsu := baseline.Strategy{Kind: baseline.GSU}
+	merged, perHead := retrieval.MergedHeads, retrieval.PerHead
 	ms := []Method{
 		{Key: "popularity", Name: "Popularity (train counts)", Popularity: true},
-		{Key: "seminar", Name: "SEMINAR", Pretrained: true, Strategy: gsu, GSU: GSUSelect},
+		// The GSU trains in finetuning: keeping the pretrained GSU instead (GSUSelect tries both)
+		// lost on validation in the runs that compared them.
+		{Key: "seminar", Name: "SEMINAR", Pretrained: true, Strategy: gsu, GSU: GSUTrained},
+		{Key: PQMerged, Name: "SEMINAR, 4-bit PQ retrieval (merged heads, the module's default)", Strategy: gsu, PQ: &merged},
+		{Key: PQPerHead, Name: "SEMINAR, 4-bit PQ retrieval (per head)", Strategy: gsu, PQ: &perHead},
 		{Key: "no-pretrain", Name: "SEMINAR w/o pretraining", Strategy: gsu, GSU: GSUTrained},
 	}
 	if key != "bestbuy" {

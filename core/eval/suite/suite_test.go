@@ -42,8 +42,8 @@ func TestRunTrainsEveryMethodOnTheSameCandidates(t *testing.T) {
 				inBuckets += b.Cases
 			}
 			assert.Equal(t, r.Test.Cases, inBuckets, "%s: every case in one history-length bucket", m.Key)
-			if m.Popularity {
-				assert.Zero(t, r.Train.Targets, "popularity trains nothing")
+			if m.Popularity || m.PQ != nil {
+				assert.Zero(t, r.Train.Targets, "%s trains nothing", m.Key)
 				continue
 			}
 			assert.Positive(t, r.Train.Targets)
@@ -52,7 +52,7 @@ func TestRunTrainsEveryMethodOnTheSameCandidates(t *testing.T) {
 		assert.Equal(t, 2, m.Test.Seeds)
 		assert.True(t, m.Test.AUC.Mean > 0 && m.Test.AUC.Mean <= 1)
 	}
-	for _, k := range []string{"popularity", "seminar", "no-pretrain", "din", "din-equal", "sasrec", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
+	for _, k := range []string{"popularity", "seminar", PQMerged, PQPerHead, "no-pretrain", "din", "din-equal", "sasrec", "sim", "eta", "twin", "drop-id", "drop-text", "drop-attrs", "drop-dense-embedding"} {
 		assert.True(t, keys[k], "method %s ran", k)
 	}
 	require.Len(t, d.Pretrain, 2)
