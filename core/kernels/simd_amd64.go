@@ -130,6 +130,24 @@ func softmax(x []float32) {
 
 func relu(x []float32) { reluPortable(x) }
 
+func expShifted(x []float32, hi float32) float32 {
+	if SIMD {
+		sum := expShiftedAVX2(x, hi)
+		archsimd.ClearAVXUpperBits()
+		return sum
+	}
+	return expShiftedPortable(x, hi)
+}
+
+func adam(x, g, m, v []float32, s AdamStep) {
+	if SIMD {
+		adamAVX2(x, g, m, v, s)
+		archsimd.ClearAVXUpperBits()
+		return
+	}
+	adamPortable(x, g, m, v, s)
+}
+
 // The AVX2 kernels read and write through unsafe pointers after re-slicing their inputs to
 // the exact lengths they touch (so a short operand panics before any pointer walk), as the
 // SIMD128 ones do: an indexed load per vector would cost a bounds check each.
@@ -599,4 +617,30 @@ func softmaxAVX2(x []float32) {
 		}
 	}
 	scaleAVX2(1/expShiftedAVX2(x, hi), x)
+}
+
+// adamAVX2 is adamPortable eight elements at a time, with the same separately rounded float32
+// operations (VSQRTPS and VDIVPS round correctly, as float32(math.Sqrt) and / do), so it is
+// bit-identical to it.
+func adamAVX2(x, g, m, v []float32, s AdamStep) {
+	n := len(x)
+	g, m, v = g[:n], m[:n], v[:n]
+	bc := archsimd.BroadcastFloat32x8
+	b1, b2, c1, c2 := bc(s.Beta1), bc(s.Beta2), bc(1-s.Beta1), bc(1-s.Beta2)
+	eps, lr, wd, sc, inv1, inv2 := bc(s.Eps), bc(s.LR), bc(s.WeightDecay), bc(s.Scale), bc(s.Inv1), bc(s.Inv2)
+	px, pg, pm, pv := ptr(x), ptr(g), ptr(m), ptr(v)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		off := uintptr(4 * i)
+		xi := load8(unsafe.Add(px, off))
+		gi := load8(unsafe.Add(pg, off)).Mul(sc)
+		mi := b1.Mul(load8(unsafe.Add(pm, off))).Add(c1.Mul(gi))
+		vi := b2.Mul(load8(unsafe.Add(pv, off))).Add(c2.Mul(gi).Mul(gi))
+		store8(unsafe.Add(pm, off), mi)
+		store8(unsafe.Add(pv, off), vi)
+		den := vi.Mul(inv2).Sqrt().Add(eps)
+		step := mi.Mul(inv1).Div(den).Add(wd.Mul(xi))
+		store8(unsafe.Add(px, off), xi.Sub(lr.Mul(step)))
+	}
+	adamPortable(x[i:], g[i:], m[i:], v[i:], s)
 }
