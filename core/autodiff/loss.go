@@ -3,6 +3,8 @@ package autodiff
 import (
 	"math"
 	"strconv"
+
+	"github.com/seminar-ranker/seminar/core/kernels"
 )
 
 // BCEWithLogits returns the mean over z's elements of the binary cross-entropy of σ(z) against
@@ -108,19 +110,14 @@ func (t *Tape) crossEntropy(name string, scores Var, off, cnt int32, temperature
 	var loss float64
 	for r, c := range t.ints[off : off+cnt] {
 		z, p := sv[r*cols:(r+1)*cols], n.aux[r*cols:(r+1)*cols]
-		m := z[0]
-		for _, v := range z[1:] {
-			m = max(m, v)
-		}
-		var s float64
-		for _, v := range z {
-			s += math.Exp(float64((v - m) * inv))
-		}
-		lse := float64(m*inv) + math.Log(s) // log Σ exp(z/τ)
-		loss += lse - float64(z[c]*inv)
+		// z/τ is monotone in z, so the scaled maximum bounds every scaled score.
+		hi := rowMax(z) * inv
 		for j, v := range z {
-			p[j] = float32(math.Exp(float64(v*inv) - lse))
+			p[j] = v * inv
 		}
+		s := kernels.ExpShifted(p, hi)
+		loss += float64(hi) + math.Log(float64(s)) - float64(z[c]*inv) // log Σ exp(z/τ) − z_c/τ
+		kernels.Scale(1/s, p)
 	}
 	n.val[0] = float32(loss / float64(rows))
 	return t.last()
@@ -136,10 +133,8 @@ func (t *Tape) backCrossEntropy(n *node) {
 	targets := t.ints[n.off : n.off+n.n]
 	g := n.grad[0] / (float32(len(targets)) * n.k)
 	for r, c := range targets {
-		p, gr := n.aux[r*cols:(r+1)*cols], gs[r*cols:(r+1)*cols]
-		for j, v := range p {
-			gr[j] += g * v
-		}
+		gr := gs[r*cols : (r+1)*cols]
+		kernels.Axpy(g, n.aux[r*cols:(r+1)*cols], gr)
 		gr[c] -= g
 	}
 }

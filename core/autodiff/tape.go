@@ -18,8 +18,11 @@ type Tape struct {
 	nodes []node
 	ints  []int32 // index lists: Gather and GatherRows ids, CrossEntropy targets, Concat inputs
 	mem   arena
-	err   error
-	done  bool // Backward ran since the last Reset
+	// tmp is the backward pass's scratch memory for intermediate products, kept across
+	// Resets like mem.
+	tmp  []float32
+	err  error
+	done bool // Backward ran since the last Reset
 }
 
 // node is one recorded value and the operation that produced it.
@@ -337,3 +340,18 @@ func (a *arena) alloc(n int) []float32 {
 }
 
 func (a *arena) reset() { a.cur, a.pos = 0, 0 }
+
+// scratch returns n floats of the tape's scratch memory (not zeroed), valid until the next
+// scratch or scratch2 call: backward passes use it for products they add into gradients.
+func (t *Tape) scratch(n int) []float32 {
+	if cap(t.tmp) < n {
+		t.tmp = make([]float32, n)
+	}
+	return t.tmp[:n]
+}
+
+// scratch2 returns two disjoint pieces of the scratch memory, of n1 and n2 floats.
+func (t *Tape) scratch2(n1, n2 int) (a, b []float32) {
+	s := t.scratch(n1 + n2)
+	return s[:n1:n1], s[n1:]
+}

@@ -223,3 +223,52 @@ func TestSelectAllocatesNothing(t *testing.T) {
 		assert.Zero(t, allocs, s.String())
 	}
 }
+
+// TestSelectTopKeepsWhatTopKKeeps checks the quickselect against the heap the selector used
+// before (core/model.TopK): the same k events, ties going to the later event, with scores
+// drawn from a few levels so that ties are everywhere.
+func TestSelectTopKeepsWhatTopKKeeps(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	cases := []struct {
+		name      string
+		n, k      int
+		levels    int // distinct score values; 0 for continuous scores
+		negatives bool
+	}{
+		{"one of one", 1, 1, 0, false},
+		{"all kept", 9, 9, 3, false},
+		{"all tied", 50, 7, 1, false},
+		{"few levels", 128, 32, 4, true},
+		{"many levels", 200, 16, 40, true},
+		{"continuous", 300, 32, 0, true},
+		{"k of one", 64, 1, 5, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 50 {
+				s := make([]scored, c.n)
+				heap := model.NewTopK(c.k)
+				for j := range s {
+					a := r.Float32()
+					if c.levels > 0 {
+						a = float32(r.IntN(c.levels))
+					}
+					if c.negatives {
+						a -= 0.5 * float32(max(c.levels, 1))
+					}
+					s[j] = scored{a, int32(j + 3)}
+					heap.Offer(a, int32(j+3))
+				}
+				selectTop(s, c.k)
+				got := make([]int32, c.k)
+				for i, e := range s[:c.k] {
+					got[i] = e.j
+				}
+				want := slices.Clone(heap.Indices())
+				slices.Sort(got)
+				slices.Sort(want)
+				require.Equal(t, want, got)
+			}
+		})
+	}
+}

@@ -46,3 +46,23 @@ func ReLU(x []float32) { relu(x) }
 // keeps exp from overflowing; entries more than ~87 below the maximum (−Inf included) become
 // exactly 0. An empty x is left alone; a NaN anywhere makes every output NaN.
 func Softmax(x []float32) { softmax(x) }
+
+// ExpShifted replaces x[i] by e^(x[i]−hi) and returns Σ of the results, for hi ≥ every x[i]
+// (a softmax's maximum): the exponentials of softmax and cross-entropy, which math.Exp made the
+// largest cost of training. Each result is within 2 ulp of e^(x[i]−hi) and bit-identical in
+// every build; entries more than ~87 below hi (−Inf included) become exactly 0 and a NaN stays
+// NaN. The sum adds in a different order in the SIMD versions (within n·ε·Σ).
+func ExpShifted(x []float32, hi float32) float32 { return expShifted(x, hi) }
+
+// AdamStep holds the scalars of one Adam update (core/optim): β₁, β₂, ε, the learning rate, the
+// decoupled weight decay, the gradient scale of clipping and the bias corrections
+// 1/(1−β₁ᵗ) and 1/(1−β₂ᵗ).
+type AdamStep struct {
+	Beta1, Beta2, Eps, LR, WeightDecay, Scale, Inv1, Inv2 float32
+}
+
+// Adam applies one Adam step to x with moments m and v from gradient g (all of len(x)):
+// g' = Scale·g, m ← β₁m + (1−β₁)g', v ← β₂v + ((1−β₂)g')g', x ← x − LR·(m·Inv1/(√(v·Inv2) + ε)
+// + WeightDecay·x). Every element sees the same float32 operations in the same order, rounded
+// one by one, in every build, so the SIMD version is bit-identical to the portable one.
+func Adam(x, g, m, v []float32, s AdamStep) { adam(x, g, m, v, s) }

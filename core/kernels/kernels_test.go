@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -498,6 +499,83 @@ func TestSoftmaxSpecialInputs(t *testing.T) {
 		k.softmax(withNaN)
 		for _, v := range withNaN {
 			require.True(t, math.IsNaN(float64(v)), "%s: NaN must propagate", k.name)
+		}
+	}
+}
+
+// TestExpShifted checks the exported ExpShifted (AVX2, SIMD128 or portable, whichever the build
+// selected) against math.Exp within the 3·2⁻²³ relative bound of TestExpNonPositiveAccuracy,
+// element for element against the portable loop bit for bit, and its sum within n·ε·Σ.
+func TestExpShifted(t *testing.T) {
+	const tol = 3.0 / (1 << 23)
+	r := rand.New(rand.NewPCG(21, 22))
+	ninf, nan := float32(math.Inf(-1)), float32(math.NaN())
+	cases := []struct {
+		name string
+		x    []float32
+		hi   float32
+	}{
+		{"empty", nil, 0},
+		{"at the maximum", []float32{2.5}, 2.5},
+		{"one of each tail", []float32{0, -1, -2, -3, -4, -5, -6, -7, -8}, 0},
+		{"shifted", []float32{3, 2.5, -1, 1e-3, 3, -80, 0.25, 1, 2, 3, -4}, 3},
+		{"below the range", []float32{-100, -88, expMin - 1e-3, ninf, 0, -1, -2, -3, -4}, 0},
+		{"random 1031", scaledVec(r, 1031, 30), 0},
+		{"random 64 shifted", scaledVec(r, 64, 10), 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, want := slices.Clone(c.x), slices.Clone(c.x)
+			sum := ExpShifted(got, c.hi)
+			wantSum := expShiftedPortable(want, c.hi)
+			requireSameFloats(t, want, got, "ExpShifted against the portable loop")
+			require.InDelta(t, wantSum, sum, float64(len(got))*unitRoundoff*float64(wantSum))
+			for i, x := range c.x {
+				exact := math.Exp(float64(x - c.hi))
+				if x-c.hi < expMin {
+					require.Zero(t, got[i], "x=%g", x)
+					continue
+				}
+				require.InEpsilon(t, exact, float64(got[i]), tol, "x=%g", x)
+			}
+		})
+	}
+	withNaN := []float32{-1, nan, -2, -3, -4, -5, -6, -7, -8}
+	require.True(t, math.IsNaN(float64(ExpShifted(withNaN, 0))))
+	require.True(t, math.IsNaN(float64(withNaN[1])))
+}
+
+// scaledVec returns n values in (−scale, 0].
+func scaledVec(r *rand.Rand, n int, scale float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = -scale * r.Float32()
+	}
+	return v
+}
+
+// TestAdamMatchesPortableBitForBit runs the exported Adam (the AVX2 one where selected) and the
+// portable loop on the same state over every tail length, several steps in a row.
+func TestAdamMatchesPortableBitForBit(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	steps := []AdamStep{
+		{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, LR: 1e-2, Scale: 1, Inv1: 10, Inv2: 1000},
+		{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, LR: 3e-3, WeightDecay: 0.01, Scale: 0.5, Inv1: 5.26, Inv2: 500.25},
+		{Beta1: 0.5, Beta2: 0.9, Eps: 1e-6, LR: 1, WeightDecay: 1e-4, Scale: 2, Inv1: 1.14, Inv2: 1.9},
+	}
+	for _, n := range testLengths() {
+		x, m, v := randVec(r, n), randVec(r, n), randVec(r, n)
+		for i := range v {
+			v[i] *= v[i] // second moments are not negative
+		}
+		x2, m2, v2 := slices.Clone(x), slices.Clone(m), slices.Clone(v)
+		for _, s := range steps {
+			g := randVec(r, n)
+			Adam(x, g, m, v, s)
+			adamPortable(x2, g, m2, v2, s)
+			requireSameFloats(t, x2, x, "x, n="+strconv.Itoa(n))
+			requireSameFloats(t, m2, m, "m, n="+strconv.Itoa(n))
+			requireSameFloats(t, v2, v, "v, n="+strconv.Itoa(n))
 		}
 	}
 }

@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 func dotPortable(a, b []float32) float32 {
 	b = b[:len(a)]
 	var s0, s1, s2, s3 float32
@@ -103,14 +105,32 @@ func softmaxPortable(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	hi := maxOf(x)
+	scalePortable(1/expShiftedPortable(x, maxOf(x)), x)
+}
+
+func expShiftedPortable(x []float32, hi float32) float32 {
 	var sum float32
 	for i, v := range x {
 		e := expNonPositive(v - hi)
 		x[i] = e
 		sum += e
 	}
-	scalePortable(1/sum, x)
+	return sum
+}
+
+// adamPortable rounds every operation to float32 on its own (explicit conversions), so that no
+// compiler fuses a multiply–add and the AVX2 version can match it bit for bit.
+func adamPortable(x, g, m, v []float32, s AdamStep) {
+	g, m, v = g[:len(x)], m[:len(x)], v[:len(x)]
+	c1, c2 := 1-s.Beta1, 1-s.Beta2
+	for i, xi := range x {
+		gi := g[i] * s.Scale
+		mi := float32(s.Beta1*m[i]) + float32(c1*gi)
+		vi := float32(s.Beta2*v[i]) + float32(float32(c2*gi)*gi)
+		m[i], v[i] = mi, vi
+		den := float32(math.Sqrt(float64(vi*s.Inv2))) + s.Eps
+		x[i] = xi - s.LR*(float32(float32(mi*s.Inv1)/den)+float32(s.WeightDecay*xi))
+	}
 }
 
 // maxOf returns the largest element of a non-empty x, ignoring NaNs (a NaN makes the softmax

@@ -10,19 +10,23 @@ import (
 // SIMD reports whether the exported kernels run SIMD128 code.
 const SIMD = true
 
-func dot(a, b []float32) float32               { return dotSIMD(a, b) }
-func axpy(alpha float32, x, y []float32)       { axpySIMD(alpha, x, y) }
-func matVec(dst, m, x []float32)               { matVecSIMD(dst, m, x) }
-func matVecs(dst, m, x []float32, n int)       { matVecsSIMD(dst, m, x, n) }
-func matTVec(dst, m, x []float32)              { matTVecSIMD(dst, m, x) }
-func matMul(dst, a, b []float32, m, n, k int)  { matMulSIMD(dst, a, b, m, n, k) }
-func matMulT(dst, a, b []float32, m, n, k int) { matMulTSIMD(dst, a, b, m, n, k) }
-func addRows(dst, m []float32, rows []int32)   { addRowsSIMD(dst, m, rows) }
-func scale(alpha float32, x []float32)         { scaleSIMD(alpha, x) }
-func add(dst, a, b []float32)                  { addSIMD(dst, a, b) }
-func mul(dst, a, b []float32)                  { mulSIMD(dst, a, b) }
-func relu(x []float32)                         { reluSIMD(x) }
-func softmax(x []float32)                      { softmaxSIMD(x) }
+func dot(a, b []float32) float32                 { return dotSIMD(a, b) }
+func axpy(alpha float32, x, y []float32)         { axpySIMD(alpha, x, y) }
+func matVec(dst, m, x []float32)                 { matVecSIMD(dst, m, x) }
+func matVecs(dst, m, x []float32, n int)         { matVecsSIMD(dst, m, x, n) }
+func matTVec(dst, m, x []float32)                { matTVecSIMD(dst, m, x) }
+func matMul(dst, a, b []float32, m, n, k int)    { matMulSIMD(dst, a, b, m, n, k) }
+func matMulT(dst, a, b []float32, m, n, k int)   { matMulTSIMD(dst, a, b, m, n, k) }
+func addRows(dst, m []float32, rows []int32)     { addRowsSIMD(dst, m, rows) }
+func scale(alpha float32, x []float32)           { scaleSIMD(alpha, x) }
+func add(dst, a, b []float32)                    { addSIMD(dst, a, b) }
+func mul(dst, a, b []float32)                    { mulSIMD(dst, a, b) }
+func relu(x []float32)                           { reluSIMD(x) }
+func softmax(x []float32)                        { softmaxSIMD(x) }
+func expShifted(x []float32, hi float32) float32 { return expShiftedSIMD(x, hi) }
+
+// adam stays portable in wasm: training runs natively.
+func adam(x, g, m, v []float32, s AdamStep) { adamPortable(x, g, m, v, s) }
 
 // The kernels below read and write through unsafe pointers: in Go's wasm code every slice
 // index costs a bounds check and 64-bit address arithmetic, which dominate short loops.

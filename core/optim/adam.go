@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/seminar-ranker/seminar/core/autodiff"
+	"github.com/seminar-ranker/seminar/core/kernels"
 )
 
 // AdamConfig holds Adam's hyper-parameters.
@@ -105,17 +106,13 @@ func (a *Adam) Step(g *autodiff.Grads) (float64, error) {
 
 // update is one Adam step of x from gradient scale·g at step count step (≥ 1):
 // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², x ← x − LR·(m̂/(√v̂ + ε) + λx) with m̂ = m/(1−β₁ᵗ),
-// v̂ = v/(1−β₂ᵗ).
+// v̂ = v/(1−β₂ᵗ). The loop is kernels.Adam (AVX2 where the build has it, bit-identical to the
+// portable loop): it was a tenth of training's time.
 func (a *Adam) update(x, g, m, v []float32, scale float32, step int32) {
-	b1, b2, eps, lr, wd := a.cfg.Beta1, a.cfg.Beta2, a.cfg.Eps, a.cfg.LR, a.cfg.WeightDecay
-	inv1 := float32(1 / (1 - math.Pow(float64(b1), float64(step))))
-	inv2 := float32(1 / (1 - math.Pow(float64(b2), float64(step))))
-	g, m, v = g[:len(x)], m[:len(x)], v[:len(x)]
-	for i, xi := range x {
-		gi := g[i] * scale
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
-		m[i], v[i] = mi, vi
-		x[i] = xi - lr*(mi*inv1/(float32(math.Sqrt(float64(vi*inv2)))+eps)+wd*xi)
-	}
+	b1, b2 := a.cfg.Beta1, a.cfg.Beta2
+	kernels.Adam(x, g, m, v, kernels.AdamStep{
+		Beta1: b1, Beta2: b2, Eps: a.cfg.Eps, LR: a.cfg.LR, WeightDecay: a.cfg.WeightDecay, Scale: scale,
+		Inv1: float32(1 / (1 - math.Pow(float64(b1), float64(step)))),
+		Inv2: float32(1 / (1 - math.Pow(float64(b2), float64(step)))),
+	})
 }
