@@ -67,25 +67,47 @@ func Generate(c Config) (*data.Dataset, error) {
 // some 70 days; Generate's gaps (up to a week between sessions) would span two centuries, past
 // what an event store's time offsets hold.
 func LongUser(seed uint64, items, events int) (*data.Dataset, error) {
+	return LongUsers(seed, items, events, 1)
+}
+
+// LongUsers is LongUser for users users of events events each, over one catalogue: the
+// catalogue depends only on seed and items, so a study that needs several lifelong sequences for
+// one trained model varies the user, not the seed (another seed is another catalogue). User 0 is
+// LongUser's user; user u's sequence depends on the seed, the catalogue and u alone, as
+// Generate's users do.
+func LongUsers(seed uint64, items, events, users int) (*data.Dataset, error) {
 	c := DefaultConfig()
-	c.Seed, c.Users, c.Items, c.MinEvents, c.MaxEvents = seed, 1, items, events, events
+	c.Seed, c.Users, c.Items, c.MinEvents, c.MaxEvents = seed, users, items, events, events
 	c.Interests = min(c.Interests, items)
 	c.UserInterests = min(c.UserInterests, c.Interests)
 	d, err := Generate(c)
 	if err != nil {
 		return nil, err
 	}
-	// Stream 2 would be a second user's, which this dataset has not.
-	r := newRand(seed, 2)
-	evs := d.Users[0].Events
-	t := c.StartTime
-	for e := range evs {
-		if e > 0 {
-			t += 1 + r.Int64N(longUserMaxGap)
+	for u := range d.Users {
+		r := newRand(seed, longUserTimeStream(u))
+		evs := d.Users[u].Events
+		t := c.StartTime
+		for e := range evs {
+			if e > 0 {
+				t += 1 + r.Int64N(longUserMaxGap)
+			}
+			evs[e].Time = t
 		}
-		evs[e].Time = t
 	}
 	return d, nil
+}
+
+// longUserTimeStream is the stream of user u's event times in LongUsers. User 0 keeps stream 2,
+// which LongUser has always drawn its times from, so that its sequences (and the figures measured
+// on them) do not change; with more users that is also user 1's event stream, but one draws gaps
+// and the other items and queries. The others' streams lie far past those of Generate's users
+// (u+1).
+func longUserTimeStream(u int) uint64 {
+	if u == 0 {
+		return 2
+	}
+	return 1<<40 + uint64(u)
 }
 
 // longUserMaxGap is the longest gap between two events of LongUser, in seconds; gaps are

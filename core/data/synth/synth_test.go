@@ -420,3 +420,40 @@ func BenchmarkUser100K(b *testing.B) {
 		generateUser(c, cat, 0)
 	}
 }
+
+func TestLongUsers(t *testing.T) {
+	const items, events = 1000, 2000
+	one, err := LongUser(3, items, events)
+	require.NoError(t, err)
+	tests := []struct {
+		name  string
+		users int
+	}{
+		{"one user", 1},
+		{"three users", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := LongUsers(3, items, events, tt.users)
+			require.NoError(t, err)
+			require.Len(t, d.Users, tt.users)
+			assert.Equal(t, one.Items, d.Items, "one catalogue, whatever the number of users")
+			assert.Equal(t, one.Users[0], d.Users[0], "user 0 is LongUser's")
+			for u, user := range d.Users {
+				require.Len(t, user.Events, events)
+				for e := 1; e < events; e++ {
+					gap := user.Events[e].Time - user.Events[e-1].Time
+					require.True(t, gap >= 1 && gap <= longUserMaxGap, "user %d: gap %d before event %d", u, gap, e)
+				}
+				if u > 0 {
+					assert.NotEqual(t, d.Users[0].Events[:10], user.Events[:10], "user %d differs from user 0", u)
+				}
+			}
+		})
+	}
+	more, err := LongUsers(3, items, events, 5)
+	require.NoError(t, err)
+	three, err := LongUsers(3, items, events, 3)
+	require.NoError(t, err)
+	assert.Equal(t, three.Users, more.Users[:3], "adding users keeps the first ones, times included")
+}
