@@ -16,11 +16,15 @@ type Report struct {
 	// with: the first of the generated data's models.
 	Primary string       `json:"layouts_bytes_speed_model"`
 	Ranking []RankingRow `json:"ranking"`
-	Speed   []SpeedRow   `json:"speed"`
-	Kernels []KernelRow  `json:"kernels"`
-	Targets []Target     `json:"targets"`
-	Seconds float64      `json:"seconds"`
-	Machine Machine      `json:"machine"`
+	// LongRanking ranks cases at long histories: generated users at 10^4 and 10^5 events and
+	// the longest ml-100k users; LongRankingSeconds is how long that part took.
+	LongRanking        []LongRankingRow `json:"long_ranking"`
+	LongRankingSeconds float64          `json:"long_ranking_seconds"`
+	Speed              []SpeedRow       `json:"speed"`
+	Kernels            []KernelRow      `json:"kernels"`
+	Targets            []Target         `json:"targets"`
+	Seconds            float64          `json:"seconds"`
+	Machine            Machine          `json:"machine"`
 }
 
 type Machine struct {
@@ -85,6 +89,23 @@ type RankingRow struct {
 	Top10 float64 `json:"top10_agreement"`
 	// AbsLogitDiff is the mean absolute difference of a candidate's logit from the exact one.
 	AbsLogitDiff float64 `json:"mean_abs_logit_difference"`
+}
+
+// LongRankingRow is one ranking of the cases of some users with long histories.
+type LongRankingRow struct {
+	Dataset  string  `json:"dataset"`
+	Model    string  `json:"model"` // trained or random
+	L        float64 `json:"mean_events"`
+	Users    int     `json:"users"`
+	Cases    int     `json:"cases"`
+	Variant  string  `json:"variant"`
+	HIT10    float64 `json:"hit10"`
+	NDCG10   float64 `json:"ndcg10"`
+	MRR      float64 `json:"mrr"`
+	DeltaRel float64 `json:"ndcg10_change_relative"` // against the model's exact GSU
+	Top10    float64 `json:"top10_agreement"`
+	// EventsRead is the mean number of events the ESU attended over per candidate.
+	EventsRead float64 `json:"events_read_per_candidate"`
 }
 
 type SpeedRow struct {

@@ -50,8 +50,11 @@ type Options struct {
 	Targets    int    // targets per generated long history; 0 for 100
 	Workers    int    // goroutines of the ranking evaluation; 0 for GOMAXPROCS
 	SkipWasm   bool   // skip the measurements inside wasm
-	Progress   demo.Progress
-	Log        io.Writer // the study's progress lines; nil discards them
+	// LongRanking are the generated users ranked at long histories; nil for longRankSizes, empty
+	// (non-nil) to skip the part.
+	LongRanking []LongRankSize
+	Progress    demo.Progress
+	Log         io.Writer // the study's progress lines; nil discards them
 }
 
 // studyData is one dataset with one of its models, that model's codecs and the evaluation cases.
@@ -98,6 +101,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Workers == 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if opts.LongRanking == nil {
+		opts.LongRanking = longRankSizes
+	}
 	start := time.Now()
 	rep := &Report{Machine: Machine{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version(),
@@ -125,6 +131,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	for _, sd := range ml {
 		logf("ml-100k, %s model: recall", sd.kind)
 		if err := recallMovieLens(sd, rep); err != nil {
+			return nil, err
+		}
+	}
+	if len(opts.LongRanking) > 0 {
+		var ml0 *studyData
+		if len(ml) > 0 {
+			ml0 = ml[0]
+		}
+		if err := longRankingStudy(ctx, sy[0], ml0, opts.LongRanking, opts.Workers, rep, logf); err != nil {
 			return nil, err
 		}
 	}

@@ -68,6 +68,20 @@ func (rep *Report) Text() string {
 			fmt.Sprintf("%.3f", r.Top10), fmt.Sprintf("%.5f", r.AbsLogitDiff)})
 	}
 	report.WriteTable(&b, rows)
+	if len(rep.LongRanking) > 0 {
+		section("Ranking at long histories")
+		rows = [][]string{{"data", "model", "mean L", "users", "cases", "retrieval", "HIT@10", "NDCG@10", "MRR",
+			"NDCG@10 change", "top-10 agreement", "events read"}}
+		for _, r := range rep.LongRanking {
+			rows = append(rows, []string{r.Dataset, r.Model, fmt.Sprintf("%.0f", r.L), fmt.Sprint(r.Users),
+				fmt.Sprint(r.Cases), r.Variant, fmt.Sprintf("%.4f", r.HIT10), fmt.Sprintf("%.4f", r.NDCG10),
+				fmt.Sprintf("%.4f", r.MRR), fmt.Sprintf("%+.2f%%", 100*r.DeltaRel), fmt.Sprintf("%.3f", r.Top10),
+				fmt.Sprintf("%.1f", r.EventsRead)})
+		}
+		report.WriteTable(&b, rows)
+		fmt.Fprintf(&b, "\nevents read: mean events the ESU attended over per candidate; ranking at long histories took %.0f s\n",
+			rep.LongRankingSeconds)
+	}
 	section(fmt.Sprintf("GSU speed per target (one run; variants interleaved, lowest mean of %d batches)", timing.Rounds))
 	rows = [][]string{{"where", "L", "GSU", "µs", "vs exact merged", "vs exact per head"}}
 	for _, r := range rep.Speed {
