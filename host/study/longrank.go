@@ -22,8 +22,8 @@ type LongRankSize struct {
 }
 
 // The ranking at long histories: fewer users at 10^5, where the exact per-head GSU costs some
-// 14 ms a candidate, so that the part stays within about three minutes on two cores.
-var longRankSizes = []LongRankSize{{L: 10_000, Users: 8}, {L: 100_000, Users: 4}}
+// 14 ms a candidate, so that the part stays within about two to three minutes on two cores.
+var longRankSizes = []LongRankSize{{L: 10_000, Users: 16}, {L: 100_000, Users: 6}}
 
 const (
 	longRankCases = 8   // cases per generated user, each a later event of the user
@@ -47,7 +47,8 @@ type longRankVariant struct {
 
 // longRankVariants are the rankings compared: the model's exact GSU first (the reference), then
 // merged heads exact at K = heads×TopK, to tell what merging costs from what quantizing costs,
-// then the 4-bit merged default, merged at K = heads×TopK and per head.
+// then the 4-bit merged default (K = TopK), merged at 2·TopK (about the events per head reads)
+// and at heads×TopK, and per head.
 func longRankVariants(m *model.Model) []longRankVariant {
 	cfg := m.Config()
 	k, all := cfg.TopK, cfg.Heads*cfg.TopK
@@ -55,6 +56,7 @@ func longRankVariants(m *model.Model) []longRankVariant {
 		{fmt.Sprintf("exact, per head K=%d (the model's GSU)", k), true, retrieval.Options{Heads: retrieval.PerHead}},
 		{fmt.Sprintf("exact, merged K=%d", all), true, retrieval.Options{K: all}},
 		{fmt.Sprintf("4-bit, merged K=%d (default Options{})", k), false, retrieval.Options{}},
+		{fmt.Sprintf("4-bit, merged K=%d", 2*k), false, retrieval.Options{K: 2 * k}},
 		{fmt.Sprintf("4-bit, merged K=%d", all), false, retrieval.Options{K: all}},
 		{fmt.Sprintf("4-bit, per head K=%d", k), false, retrieval.Options{Heads: retrieval.PerHead}},
 	}

@@ -96,7 +96,7 @@ func TestRankLongUsers(t *testing.T) {
 	sd := tinyLongStudy(t)
 	cfg := sd.m.Config()
 	variants := longRankVariants(sd.m)
-	require.Len(t, variants, 5)
+	require.Len(t, variants, 6)
 	tests := []struct {
 		name     string
 		l        int
@@ -104,7 +104,7 @@ func TestRankLongUsers(t *testing.T) {
 		wantRead []float64 // mean events read per candidate, per variant; nil: only bounded
 	}{
 		// A history of at most K events is kept whole by every variant.
-		{name: "history within K", l: cfg.TopK, workers: 1, wantRead: []float64{8, 8, 8, 8, 8}},
+		{name: "history within K", l: cfg.TopK, workers: 1, wantRead: []float64{8, 8, 8, 8, 8, 8}},
 		{name: "history within heads×K", l: 12, workers: 2},
 		{name: "long history", l: 300, workers: 2},
 	}
@@ -139,8 +139,9 @@ func TestRankLongUsers(t *testing.T) {
 			all := float64(min(tt.l, cfg.Heads*cfg.TopK))
 			assert.Equal(t, all, read[1], "exact merged keeps heads×K events")
 			assert.Equal(t, float64(cfg.TopK), read[2], "the default keeps TopK events")
-			assert.Equal(t, all, read[3])
-			for _, v := range []int{0, 4} {
+			assert.Equal(t, float64(min(tt.l, 2*cfg.TopK)), read[3])
+			assert.Equal(t, all, read[4])
+			for _, v := range []int{0, 5} {
 				assert.GreaterOrEqual(t, read[v], float64(cfg.TopK), "per head keeps at least one head's K")
 				assert.LessOrEqual(t, read[v], all, "per head keeps at most heads×K")
 			}
