@@ -46,13 +46,25 @@ func Build(ctx context.Context, root, dst string) error {
 	build.Dir = root
 	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "GOEXPERIMENT=simd")
 	// The toolchain this binary was built with, for wasm SIMD needs Go 1.27.
-	if v := strings.Fields(runtime.Version()); len(v) > 0 && strings.HasPrefix(v[0], "go1.") {
-		build.Env = append(build.Env, "GOTOOLCHAIN="+v[0])
+	if v := toolchain(runtime.Version()); v != "" {
+		build.Env = append(build.Env, "GOTOOLCHAIN="+v)
 	}
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("building the kernels module: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// toolchain is the Go release of a runtime.Version string, as GOTOOLCHAIN names it, or "" for
+// a development version. A binary built with an experiment reports it after the release
+// ("go1.27.3-X:simd", or "go1.27.3 X:simd" in older releases), which GOTOOLCHAIN rejects.
+func toolchain(version string) string {
+	v, _, _ := strings.Cut(version, " ")
+	v, _, _ = strings.Cut(v, "-")
+	if !strings.HasPrefix(v, "go1.") {
+		return ""
+	}
+	return v
 }
 
 // Open compiles and instantiates both modules.

@@ -35,3 +35,17 @@ func TestFloatBytes(t *testing.T) {
 	assert.Len(t, b, 8)
 	assert.Equal(t, float32(-2.5), math.Float32frombits(binary.LittleEndian.Uint32(b[4:])))
 }
+
+func TestToolchain(t *testing.T) {
+	tests := []struct{ version, want string }{
+		{"go1.27.3", "go1.27.3"},
+		{"go1.27.3-X:simd", "go1.27.3"},
+		{"go1.27.3 X:simd", "go1.27.3"},
+		{"go1.27rc1", "go1.27rc1"},
+		{"devel go1.28-abcdef", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, toolchain(tt.version), tt.version)
+	}
+}
