@@ -72,11 +72,12 @@ bench: $(WAZERO)
 bench-report: build
 	./bin/seminar bench --modules bin --markdown docs/bench.md
 
-# Regenerates docs/results.md, docs/results.json and docs/loss.png. Every model now trains to early
-# stopping and SEMINAR finetunes twice (GSU kept or trained): the whole run has not been timed
-# against the 60-minute budget yet (docs/results.md says what its last run covered).
+# Regenerates docs/results.md, docs/results.json and docs/loss.png: the two datasets the targets
+# are judged on (MovieLens-100K without queries, TikTok), three seeds, every model trained to
+# early stopping (about 45 min on this 2-core machine; docs/results.md gives the last run's time).
+# Best Buy and MovieLens-100K with (leaking) queries: seminar results --datasets bestbuy,ml-100k.
 results:
-	go run ./cmd/seminar results
+	go run ./cmd/seminar results --datasets ml-100k-browse,tiktok --seeds 1,2,3
 
 # Regenerates the results of docs/pq.md: trains a SEMINAR model on ml-100k and one on generated
 # data into out/ (once: delete the files to train again), then runs the retrieval study with them
