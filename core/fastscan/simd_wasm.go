@@ -413,11 +413,12 @@ const candCap = 2048
 //     the block's scores l, l+8, l+16, …, so a block's eight maxima take one vector Max per
 //     load. If k groups reach a value T, so do k scores: the k-th largest group maximum T
 //     bounds the k-th largest score from below.
-//  2. T is found by a search on the count of group maxima ≥ t that counts at four thresholds
-//     per SIMD pass over the maxima, narrowing the range five-fold per pass.
+//  2. T is found by a binary search on the count of group maxima ≥ t, each count one SIMD
+//     pass over the maxima.
 //  3. One SIMD pass collects the scores ≥ T and their indices, in index order (about 1.1k to
 //     3k of them).
-//  4. The same search over those finds V, the k-th largest score. The result is every
+//  4. The same binary search over those finds V, the k-th largest score, and the count above
+//     it, which leaves V's ties their share of k. The result is every
 //     collected index whose score exceeds V, then the lowest indices scoring V up to k in all:
 //     ties go to the lower index, as in the portable selection.
 func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
@@ -480,61 +481,40 @@ func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 }
 
 // kthLargest16 returns the k-th largest of vals, a multiple of 8 long, given that at least k
-// of them reach lo and none exceeds hi, and how many exceed it. It searches on the count at a
-// threshold, four thresholds per pass over vals: the passes, not the compares, cost.
+// of them reach lo and none exceeds hi, and how many exceed it: a binary search on their count
+// at a threshold. (Counting at four thresholds per pass took fewer passes but no less time.)
 func kthLargest16(vals []uint16, lo, hi uint16, k int) (v uint16, above int) {
 	a, b := int(lo), int(hi)+1 // count(≥ a) ≥ k > count(≥ b) = above
 	for b-a > 1 {
-		var t [4]int
-		for j := range t {
-			t[j] = a + (b-a)*(j+1)/5
-		}
-		c := countAtLeast16x4(vals, t)
-		for j := range t {
-			if t[j] <= a || t[j] >= b {
-				continue // a narrow range repeats thresholds
-			}
-			if c[j] >= k {
-				a = t[j]
-			} else {
-				b, above = t[j], c[j]
-				break
-			}
+		mid := (a + b) / 2
+		if c := countAtLeast16(vals, uint16(mid)); c >= k {
+			a = mid
+		} else {
+			b, above = mid, c
 		}
 	}
 	return uint16(a), above
 }
 
-// countAtLeast16x4 returns how many of vals, a multiple of 8 and fewer than 2¹⁶ long, reach
-// each of the thresholds t (each below 2¹⁶). A lane of a compare mask is all ones, −1:
-// subtracting masks counts in each lane.
-func countAtLeast16x4(vals []uint16, t [4]int) [4]int {
+// countAtLeast16 returns how many of vals, a multiple of 8 and fewer than 2¹⁶ long, reach t.
+// A lane of a compare mask is all ones, −1: subtracting masks counts in each lane.
+func countAtLeast16(vals []uint16, t uint16) int {
 	p := unsafe.Pointer(unsafe.SliceData(vals))
-	t0, t1 := archsimd.BroadcastUint16x8(uint16(t[0])), archsimd.BroadcastUint16x8(uint16(t[1]))
-	t2, t3 := archsimd.BroadcastUint16x8(uint16(t[2])), archsimd.BroadcastUint16x8(uint16(t[3]))
-	var a0, a1, a2, a3 archsimd.Uint16x8
+	th := archsimd.BroadcastUint16x8(t)
+	var a0, a1 archsimd.Uint16x8
 	i := 0
-	for ; i+16 <= len(vals); i += 16 {
-		x, y := loadU16(unsafe.Add(p, 2*i)), loadU16(unsafe.Add(p, 2*i+16))
-		a0 = a0.Sub(x.GreaterEqual(t0).ToInt16x8().ToBits()).Sub(y.GreaterEqual(t0).ToInt16x8().ToBits())
-		a1 = a1.Sub(x.GreaterEqual(t1).ToInt16x8().ToBits()).Sub(y.GreaterEqual(t1).ToInt16x8().ToBits())
-		a2 = a2.Sub(x.GreaterEqual(t2).ToInt16x8().ToBits()).Sub(y.GreaterEqual(t2).ToInt16x8().ToBits())
-		a3 = a3.Sub(x.GreaterEqual(t3).ToInt16x8().ToBits()).Sub(y.GreaterEqual(t3).ToInt16x8().ToBits())
+	for ; i+32 <= len(vals); i += 32 {
+		q := unsafe.Add(p, 2*i)
+		a0 = a0.Sub(loadU16(q).GreaterEqual(th).ToInt16x8().ToBits())
+		a1 = a1.Sub(loadU16(unsafe.Add(q, 16)).GreaterEqual(th).ToInt16x8().ToBits())
+		a0 = a0.Sub(loadU16(unsafe.Add(q, 32)).GreaterEqual(th).ToInt16x8().ToBits())
+		a1 = a1.Sub(loadU16(unsafe.Add(q, 48)).GreaterEqual(th).ToInt16x8().ToBits())
 	}
-	if i < len(vals) {
-		x := loadU16(unsafe.Add(p, 2*i))
-		a0 = a0.Sub(x.GreaterEqual(t0).ToInt16x8().ToBits())
-		a1 = a1.Sub(x.GreaterEqual(t1).ToInt16x8().ToBits())
-		a2 = a2.Sub(x.GreaterEqual(t2).ToInt16x8().ToBits())
-		a3 = a3.Sub(x.GreaterEqual(t3).ToInt16x8().ToBits())
+	for ; i < len(vals); i += 8 {
+		a0 = a0.Sub(loadU16(unsafe.Add(p, 2*i)).GreaterEqual(th).ToInt16x8().ToBits())
 	}
-	return [4]int{laneSum16(a0), laneSum16(a1), laneSum16(a2), laneSum16(a3)}
-}
-
-// laneSum16 adds the eight lanes of a, whose total is below 2¹⁶.
-func laneSum16(a archsimd.Uint16x8) int {
-	w := a.ReshapeToUint64s()
-	x := w.GetElem(0) + w.GetElem(1) // four 16-bit sums, which cannot carry
+	w := a0.Add(a1).ReshapeToUint64s()
+	x := w.GetElem(0) + w.GetElem(1) // four 16-bit sums, which cannot carry: the total is < 2¹⁶
 	x += x >> 32
 	x += x >> 16
 	return int(x & 0xffff)
