@@ -458,7 +458,7 @@ func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 	}
 	rot8, rot4, rot2 := rotations()
 	lo, hi := horizontalMin(gLo, rot8, rot4, rot2), horizontalMax(gHi, rot8, rot4, rot2)
-	t, _ := kthLargest16(gmax[:groups], lo, hi, k)
+	t := kthLargest16(gmax[:groups], lo, hi, k)
 
 	var vals [candCap]uint16
 	var at [candCap]int32
@@ -470,8 +470,11 @@ func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 		vals[i] = 0 // below t: counts at thresholds above t never see the padding
 	}
 	padded := vals[:(c+7)/8*8]
-	v, above := kthLargest16(padded, t, hi, k)
-	need := k - above // scores equal to v to keep, after those above it
+	v := kthLargest16(padded, t, hi, k)
+	need := k // scores equal to v to keep, after those above it
+	if v < 0xffff {
+		need -= countAtLeast16(padded, v+1)
+	}
 	if cap(idx) < k {
 		idx = make([]int32, k)
 	}
@@ -483,17 +486,17 @@ func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 // kthLargest16 returns the k-th largest of vals, a multiple of 8 long, given that at least k
 // of them reach lo and none exceeds hi, and how many exceed it: a binary search on their count
 // at a threshold. (Counting at four thresholds per pass took fewer passes but no less time.)
-func kthLargest16(vals []uint16, lo, hi uint16, k int) (v uint16, above int) {
-	a, b := int(lo), int(hi)+1 // count(≥ a) ≥ k > count(≥ b) = above
+func kthLargest16(vals []uint16, lo, hi uint16, k int) uint16 {
+	a, b := int(lo), int(hi)+1 // count(≥ a) ≥ k > count(≥ b)
 	for b-a > 1 {
 		mid := (a + b) / 2
-		if c := countAtLeast16(vals, uint16(mid)); c >= k {
+		if countAtLeast16(vals, uint16(mid)) >= k {
 			a = mid
 		} else {
-			b, above = mid, c
+			b = mid
 		}
 	}
-	return uint16(a), above
+	return uint16(a)
 }
 
 // countAtLeast16 returns how many of vals, a multiple of 8 and fewer than 2¹⁶ long, reach t.
