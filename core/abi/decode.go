@@ -46,7 +46,10 @@ func (e *pathError) Error() string { return e.path + ": " + e.err.Error() }
 
 func (e *pathError) Unwrap() error { return e.err }
 
-// at prefixes err with a map key, joined to a deeper path by a dot.
+// at prefixes err with a map key, joined to a deeper path by a dot. It and atIndex stay out
+// of line, as the error constructors of validate.go do.
+//
+//go:noinline
 func at(key string, err error) error {
 	if pe, ok := err.(*pathError); ok {
 		if pe.path[0] == '[' {
@@ -58,6 +61,8 @@ func at(key string, err error) error {
 }
 
 // atIndex prefixes err with an array index.
+//
+//go:noinline
 func atIndex(i int, err error) error {
 	key := "[" + strconv.Itoa(i) + "]"
 	if pe, ok := err.(*pathError); ok {
@@ -117,7 +122,7 @@ func (d *Decoder) str(r *msgp.Reader, limit int) (string, error) {
 		return "", err
 	}
 	if len(b) > limit {
-		return "", errors.New(strconv.Itoa(len(b)) + " bytes, more than the limit of " + strconv.Itoa(limit))
+		return "", overLimit(len(b), limit, " bytes")
 	}
 	if !utf8.Valid(b) {
 		return "", errors.New("not valid UTF-8")
@@ -138,7 +143,7 @@ func array(r *msgp.Reader, limit int) (int, error) {
 		return 0, err
 	}
 	if n > limit {
-		return 0, errors.New(strconv.Itoa(n) + " elements, more than the limit of " + strconv.Itoa(limit))
+		return 0, overLimit(n, limit, " elements")
 	}
 	return n, nil
 }
@@ -174,7 +179,7 @@ func bounded(r *msgp.Reader, limit int) (int, error) {
 		return 0, err
 	}
 	if v < 0 || v > int64(limit) {
-		return 0, errors.New(strconv.FormatInt(v, 10) + ", want 0 to " + strconv.Itoa(limit))
+		return 0, outOfRange(v, limit)
 	}
 	return int(v), nil
 }

@@ -10,9 +10,36 @@ import (
 // them to every message they read, so a native caller that validates its messages (the CLI's
 // native path, the host before it sends) rejects what the module rejects, with the same words.
 
+// The error constructors below stay out of line: the module pays for every inlined copy of
+// their string building, and they run only on a rejected message.
+
+// overLimit is the error of a size n over its limit; unit names what n counts, with its space.
+//
+//go:noinline
+func overLimit(n, limit int, unit string) error {
+	return errors.New(strconv.Itoa(n) + unit + ", more than the limit of " + strconv.Itoa(limit))
+}
+
+// outOfRange is the error of an integer v outside 0…limit.
+//
+//go:noinline
+func outOfRange(v int64, limit int) error {
+	return unwanted(v, "0 to "+strconv.Itoa(limit))
+}
+
+// unwanted is the error of an integer v that is none of the values want lists.
+//
+//go:noinline
+func unwanted(v int64, want string) error {
+	return errors.New(strconv.FormatInt(v, 10) + ", want " + want)
+}
+
+// sources lists the values of a Source.
+const sources = "0 (codes), 1 (int8) or 2 (coarse)"
+
 func checkString(s string, limit int) error {
 	if len(s) > limit {
-		return errors.New(strconv.Itoa(len(s)) + " bytes, more than the limit of " + strconv.Itoa(limit))
+		return overLimit(len(s), limit, " bytes")
 	}
 	if !utf8.ValidString(s) {
 		return errors.New("not valid UTF-8")
@@ -32,8 +59,7 @@ func (it *Item) Validate() error {
 		return at("text", err)
 	}
 	if len(it.Attrs) > MaxAttrs {
-		return at("attrs", errors.New(strconv.Itoa(len(it.Attrs))+" elements, more than the limit of "+
-			strconv.Itoa(MaxAttrs)))
+		return at("attrs", overLimit(len(it.Attrs), MaxAttrs, " elements"))
 	}
 	for i, a := range it.Attrs {
 		if err := checkString(a.Field, MaxStringBytes); err != nil {
@@ -44,13 +70,11 @@ func (it *Item) Validate() error {
 		}
 	}
 	if len(it.Dense) > MaxDenseSlots {
-		return at("dense", errors.New(strconv.Itoa(len(it.Dense))+" elements, more than the limit of "+
-			strconv.Itoa(MaxDenseSlots)))
+		return at("dense", overLimit(len(it.Dense), MaxDenseSlots, " elements"))
 	}
 	for k, x := range it.Dense {
 		if len(x) > maxDenseDim {
-			return at("dense", atIndex(k, errors.New(strconv.Itoa(len(x))+" elements, more than the limit of "+
-				strconv.Itoa(maxDenseDim))))
+			return at("dense", atIndex(k, overLimit(len(x), maxDenseDim, " elements")))
 		}
 		for i, v := range x {
 			if !(v >= -MaxDenseValue && v <= MaxDenseValue) {
@@ -65,7 +89,7 @@ func (it *Item) Validate() error {
 // with a query, or an invalid query or item. Time order is the history's to check.
 func (ev *Event) Validate() error {
 	if ev.Kind != Browse && ev.Kind != Search {
-		return at("k", errors.New(strconv.Itoa(int(ev.Kind))+", want 0 (browse) or 1 (search)"))
+		return at("k", unwanted(int64(ev.Kind), "0 (browse) or 1 (search)"))
 	}
 	if ev.Kind == Browse && ev.Query != "" {
 		return at("q", errors.New("a browse event (k 0) has no query; give k 1 for a search"))
@@ -83,17 +107,17 @@ func (ev *Event) Validate() error {
 func (o *RankOptions) Validate() error {
 	switch {
 	case o.K < 0 || o.K > MaxTopK:
-		return at("k", errors.New(strconv.Itoa(o.K)+", want 0 to "+strconv.Itoa(MaxTopK)))
+		return at("k", outOfRange(int64(o.K), MaxTopK))
 	case o.Shortlist < 0 || o.Shortlist > MaxTopK:
-		return at("shortlist", errors.New(strconv.Itoa(o.Shortlist)+", want 0 to "+strconv.Itoa(MaxTopK)))
+		return at("shortlist", outOfRange(int64(o.Shortlist), MaxTopK))
 	case o.Bits != BitsDefault && o.Bits != Bits4 && o.Bits != Bits8:
-		return at("bits", errors.New(strconv.Itoa(int(o.Bits))+", want 0 (the codec's), 4 or 8"))
+		return at("bits", unwanted(int64(o.Bits), "0 (the codec's), 4 or 8"))
 	case o.Heads != MergedHeads && o.Heads != PerHead:
-		return at("heads", errors.New(strconv.Itoa(int(o.Heads))+", want 0 (merged) or 1 (per head)"))
+		return at("heads", unwanted(int64(o.Heads), "0 (merged) or 1 (per head)"))
 	case o.Refine > SourceCoarse:
-		return at("refine", errors.New(strconv.Itoa(int(o.Refine))+", want 0 (codes), 1 (int8) or 2 (coarse)"))
+		return at("refine", unwanted(int64(o.Refine), sources))
 	case o.ESU > SourceCoarse:
-		return at("esu", errors.New(strconv.Itoa(int(o.ESU))+", want 0 (codes), 1 (int8) or 2 (coarse)"))
+		return at("esu", unwanted(int64(o.ESU), sources))
 	}
 	for p, w := range o.Weights {
 		if _, ok := partNamed(string(p)); !ok {
@@ -113,8 +137,7 @@ func (req *RankRequest) Validate() error {
 		return at("query", err)
 	}
 	if len(req.Candidates) > MaxCandidates {
-		return at("candidates", errors.New(strconv.Itoa(len(req.Candidates))+
-			" elements, more than the limit of "+strconv.Itoa(MaxCandidates)))
+		return at("candidates", overLimit(len(req.Candidates), MaxCandidates, " elements"))
 	}
 	for i := range req.Candidates {
 		if err := req.Candidates[i].Validate(); err != nil {

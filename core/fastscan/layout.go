@@ -28,6 +28,10 @@ func checkM4(m int) error {
 	return nil
 }
 
+// shortErr is the error of a slice too short. It stays out of line: the wasm module pays for
+// every inlined copy of its string building.
+//
+//go:noinline
 func shortErr(what string, got, want int) error {
 	return errors.New("fastscan: " + what + " has length " + strconv.Itoa(got) + ", need " + strconv.Itoa(want))
 }

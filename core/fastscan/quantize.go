@@ -29,6 +29,9 @@ func QuantizeLUT(dst []uint8, lut []float32, m int) (scale, bias float32, err er
 	if len(dst) < 16*m {
 		return 0, 0, shortErr("quantized LUT", len(dst), 16*m)
 	}
+	// The rows' minima, kept for the second pass up to Scan4's row count rather than taken
+	// again: a row's range costs about as much as quantizing it.
+	var lows [MaxSubquantizers4]float32
 	var widest, sumMin float64
 	for c := 0; c < m; c++ {
 		lo, hi, ok := rowRange((*[16]float32)(lut[16*c:]))
@@ -39,6 +42,9 @@ func QuantizeLUT(dst []uint8, lut []float32, m int) (scale, bias float32, err er
 			widest = w
 		}
 		sumMin += float64(lo)
+		if c < len(lows) {
+			lows[c] = lo
+		}
 	}
 	if widest == 0 {
 		clear(dst[:16*m])
@@ -47,7 +53,12 @@ func QuantizeLUT(dst []uint8, lut []float32, m int) (scale, bias float32, err er
 	inv := 255 / widest
 	for c := 0; c < m; c++ {
 		row := (*[16]float32)(lut[16*c:])
-		lo, _, _ := rowRange(row)
+		var lo float32
+		if c < len(lows) {
+			lo = lows[c]
+		} else {
+			lo, _, _ = rowRange(row)
+		}
 		quantizeRow((*[16]uint8)(dst[16*c:]), row, float64(lo), inv)
 	}
 	return float32(widest / 255), float32(sumMin), nil

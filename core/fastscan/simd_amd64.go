@@ -32,6 +32,9 @@ func scanMulti4(luts []uint8, packed []byte, nblocks, m int, out []uint16) {
 // selectFast16 declines: the portable selection is the only one on amd64.
 func selectFast16(_ []uint16, _ int, idx []int32, _ bool) ([]int32, bool) { return idx, false }
 
+// selectFastFloat declines, as selectFast16 does.
+func selectFastFloat(_ []float32, _ int, idx []int32, _ bool) ([]int32, bool) { return idx, false }
+
 func rowRange(row *[16]float32) (lo, hi float32, ok bool) { return rowRangePortable(row) }
 
 func nextAbove16(scores []uint16, i int, th uint32) int {

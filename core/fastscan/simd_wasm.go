@@ -32,6 +32,13 @@ func selectFast16(scores []uint16, k int, idx []int32, simd bool) ([]int32, bool
 	return topK16SIMD(scores, k, idx)
 }
 
+func selectFastFloat(scores []float32, k int, idx []int32, simd bool) ([]int32, bool) {
+	if !simd {
+		return idx, false
+	}
+	return topKFloatSIMD(scores, k, idx)
+}
+
 // How the 4-bit kernels are shaped, from measurements under wazero (10,000 events, m = 16):
 //
 //   - Go's wasm code computes every address in 64-bit arithmetic and checks every slice
@@ -410,7 +417,8 @@ const candCap = 2048
 //     pass over the maxima.
 //  3. One SIMD pass collects the scores ≥ T and their indices, in index order (about 1.1k to
 //     3k of them).
-//  4. The same binary search over those finds V, the k-th largest score. The result is every
+//  4. The same binary search over those finds V, the k-th largest score, and the count above
+//     it, which leaves V's ties their share of k. The result is every
 //     collected index whose score exceeds V, then the lowest indices scoring V up to k in all:
 //     ties go to the lower index, as in the portable selection.
 func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
@@ -476,7 +484,8 @@ func topK16SIMD(scores []uint16, k int, idx []int32) ([]int32, bool) {
 }
 
 // kthLargest16 returns the k-th largest of vals, a multiple of 8 long, given that at least k
-// of them reach lo and none exceeds hi: a binary search on their count at a threshold.
+// of them reach lo and none exceeds hi, and how many exceed it: a binary search on their count
+// at a threshold. (Counting at four thresholds per pass took fewer passes but no less time.)
 func kthLargest16(vals []uint16, lo, hi uint16, k int) uint16 {
 	a, b := int(lo), int(hi)+1 // count(≥ a) ≥ k > count(≥ b)
 	for b-a > 1 {
@@ -667,4 +676,124 @@ func max4(a, b, c, d float32) float32 {
 		a = c
 	}
 	return a
+}
+
+// floatCap bounds the scores topKFloatSIMD takes (their keys live on the stack): the refine
+// step's shortlists, 4·K by default.
+const floatCap = 1024
+
+// topKFloatSIMD is TopKFloat's selection in SIMD128 code, for up to floatCap scores and k below
+// their count; it reports false, having done nothing, otherwise. It maps the scores to their
+// order keys (floatKey) in one pass, finds V, the k-th largest key, by counting keys at four
+// thresholds per pass (stopping early when a threshold admits exactly k), and emits the indices
+// of the keys above V and of the first ones equal to it: the portable reservoir's set, with its
+// ties to the lower index. The reservoir's quickselect costs several bounds-checked scalar
+// passes over the candidates.
+func topKFloatSIMD(scores []float32, k int, idx []int32) ([]int32, bool) {
+	n := len(scores)
+	if n > floatCap || k >= n {
+		return idx, false
+	}
+	var keys [floatCap]uint32 // zero past n: below every threshold the search counts at
+	p, kp := unsafe.Pointer(unsafe.SliceData(scores)), unsafe.Pointer(&keys)
+	var zero archsimd.Float32x4
+	sign := archsimd.BroadcastUint32x4(1 << 31)
+	lo, hi := archsimd.BroadcastUint32x4(0xffffffff), archsimd.Uint32x4{}
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		v := archsimd.LoadFloat32x4Array((*[4]float32)(unsafe.Add(p, 4*i)))
+		b := v.Add(zero).ToBits() // −0 + 0 = +0
+		key := b.Xor(b.BitsToInt32().ShiftAllRight(31).ToBits().Or(sign)).Masked(v.Equal(v))
+		key.StoreArray((*[4]uint32)(unsafe.Add(kp, 4*i)))
+		lo, hi = lo.Min(key), hi.Max(key)
+	}
+	a, b := uint64(min(lo.GetElem(0), lo.GetElem(1), lo.GetElem(2), lo.GetElem(3))),
+		uint64(max(hi.GetElem(0), hi.GetElem(1), hi.GetElem(2), hi.GetElem(3)))
+	for ; i < n; i++ {
+		keys[i] = floatKey(scores[i])
+		a, b = min(a, uint64(keys[i])), max(b, uint64(keys[i]))
+	}
+	vals := keys[:(n+15)/16*16]
+	b++
+	// The search keeps count(≥ a) ≥ k > count(≥ b); need is how many keys equal to V to keep,
+	// after those above it.
+	need := k
+	for b-a > 1 {
+		var t [4]uint32
+		for j := range t {
+			t[j] = uint32(a + (b-a)*uint64(j+1)/5)
+		}
+		c := countAtLeast32x4(vals, t)
+		for j, tj := range t {
+			if uint64(tj) <= a || uint64(tj) >= b {
+				continue // a narrow range repeats thresholds
+			}
+			if c[j] == k {
+				a, b, need = uint64(tj), uint64(tj), k // exactly the keys ≥ tj
+				break
+			}
+			if c[j] > k {
+				a = uint64(tj)
+			} else {
+				b, need = uint64(tj), k-c[j]
+				break
+			}
+		}
+	}
+	if cap(idx) < k {
+		idx = make([]int32, k)
+	}
+	idx = idx[:k]
+	emitFloat(idx, vals, uint32(a), need)
+	return idx, true
+}
+
+// countAtLeast32x4 returns how many of keys, a multiple of 8 long, reach each threshold of t.
+func countAtLeast32x4(keys []uint32, t [4]uint32) [4]int {
+	p := unsafe.Pointer(unsafe.SliceData(keys))
+	t0, t1 := archsimd.BroadcastUint32x4(t[0]), archsimd.BroadcastUint32x4(t[1])
+	t2, t3 := archsimd.BroadcastUint32x4(t[2]), archsimd.BroadcastUint32x4(t[3])
+	var a0, a1, a2, a3 archsimd.Uint32x4
+	for i := 0; i < len(keys); i += 8 {
+		x := archsimd.LoadUint32x4Array((*[4]uint32)(unsafe.Add(p, 4*i)))
+		y := archsimd.LoadUint32x4Array((*[4]uint32)(unsafe.Add(p, 4*i+16)))
+		a0 = a0.Sub(x.GreaterEqual(t0).ToInt32x4().ToBits()).Sub(y.GreaterEqual(t0).ToInt32x4().ToBits())
+		a1 = a1.Sub(x.GreaterEqual(t1).ToInt32x4().ToBits()).Sub(y.GreaterEqual(t1).ToInt32x4().ToBits())
+		a2 = a2.Sub(x.GreaterEqual(t2).ToInt32x4().ToBits()).Sub(y.GreaterEqual(t2).ToInt32x4().ToBits())
+		a3 = a3.Sub(x.GreaterEqual(t3).ToInt32x4().ToBits()).Sub(y.GreaterEqual(t3).ToInt32x4().ToBits())
+	}
+	return [4]int{laneSum32(a0), laneSum32(a1), laneSum32(a2), laneSum32(a3)}
+}
+
+func laneSum32(a archsimd.Uint32x4) int {
+	return int((a.GetElem(0) + a.GetElem(1)) + (a.GetElem(2) + a.GetElem(3)))
+}
+
+// emitFloat writes to idx, in order, the indices of the keys above v and, of those equal to
+// v, the first need. len(keys) is a multiple of 16.
+func emitFloat(idx []int32, keys []uint32, v uint32, need int) {
+	p := unsafe.Pointer(unsafe.SliceData(keys))
+	th := archsimd.BroadcastUint32x4(v)
+	weights := archsimd.LoadUint32x4Array(&[4]uint32{1, 2, 4, 8})
+	out := 0
+	for i := 0; i < len(keys); i += 16 {
+		q := unsafe.Add(p, 4*i)
+		m0 := archsimd.LoadUint32x4Array((*[4]uint32)(q)).GreaterEqual(th).ToInt32x4().ToBits().And(weights)
+		m1 := archsimd.LoadUint32x4Array((*[4]uint32)(unsafe.Add(q, 16))).GreaterEqual(th).ToInt32x4().ToBits().And(weights)
+		m2 := archsimd.LoadUint32x4Array((*[4]uint32)(unsafe.Add(q, 32))).GreaterEqual(th).ToInt32x4().ToBits().And(weights)
+		m3 := archsimd.LoadUint32x4Array((*[4]uint32)(unsafe.Add(q, 48))).GreaterEqual(th).ToInt32x4().ToBits().And(weights)
+		x := m0.Or(m1.ShiftAllLeft(4)).Or(m2.ShiftAllLeft(8).Or(m3.ShiftAllLeft(12))).ReshapeToUint64s()
+		w := x.GetElem(0) | x.GetElem(1)
+		for lanes := (w | w>>32) & 0xffff; lanes != 0; lanes &= lanes - 1 {
+			j := i + bits.TrailingZeros64(lanes)
+			if keys[j] == v {
+				if need == 0 {
+					continue
+				}
+				need--
+			}
+			idx[out] = int32(j)
+			out++
+		}
+	}
 }

@@ -78,12 +78,21 @@ func nextAbove16Portable(scores []uint16, i int, th uint32) int {
 }
 
 // TopKFloat is TopK16 for float32 scores. Scores are ordered by value with −0 equal to +0;
-// NaN ranks below every number, −Inf included.
+// NaN ranks below every number, −Inf included. In wasm builds a SIMD selection that counts
+// takes the short lists of the refine step: see topKFloatSIMD.
 func TopKFloat(scores []float32, k int, idx []int32) []int32 {
+	return topKFloat(scores, k, idx, SIMD)
+}
+
+// topKFloat is TopKFloat with the choice of selection left to the caller, as in topK16.
+func topKFloat(scores []float32, k int, idx []int32, simd bool) []int32 {
 	scores = scores[:min(len(scores), math.MaxInt32)]
 	k = max(0, min(k, len(scores)))
 	if k == 0 {
 		return idx[:0]
+	}
+	if idx, ok := selectFastFloat(scores, k, idx, simd); ok {
+		return idx
 	}
 	var stack [stackLen]uint64
 	s := newSelection(k, len(scores), stack[:])

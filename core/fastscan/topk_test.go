@@ -93,7 +93,7 @@ func TestTopK16MatchesSort(t *testing.T) {
 func TestTopKFloatMatchesSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	negZero := float32(math.Copysign(0, -1))
-	for _, n := range []int{0, 1, 7, 100, 1025, 5000} {
+	for _, n := range []int{0, 1, 7, 17, 100, 256, 1000, 1024, 1025, 5000} {
 		scores := make([]float32, n)
 		for i := range scores {
 			switch r.IntN(10) {
@@ -127,7 +127,11 @@ func TestTopKFloatMatchesSort(t *testing.T) {
 			return cmp.Compare(y, x)
 		})
 		for _, k := range topKs(n) {
-			requireSameIndices(t, topIndices(idx, k), TopKFloat(scores, k, nil), "n="+strconv.Itoa(n)+" k="+strconv.Itoa(k))
+			msg := " n=" + strconv.Itoa(n) + " k=" + strconv.Itoa(k)
+			for _, impl := range implementations() {
+				requireSameIndices(t, topIndices(idx, k), topKFloat(scores, k, nil, impl.simdTopK), impl.name+msg)
+			}
+			requireSameIndices(t, topIndices(idx, k), TopKFloat(scores, k, nil), "exported"+msg)
 		}
 	}
 }

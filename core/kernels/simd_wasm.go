@@ -94,53 +94,46 @@ func axpySIMD(alpha float32, x, y []float32) {
 	}
 }
 
-// matVecSIMD takes four rows at a time so that each load of x serves four products, and
-// eight columns per step, with two accumulators per row, to halve the loop's back-edges.
+// matVecSIMD takes two rows at a time so that each load of x serves two products, and eight
+// columns per step, with two accumulators per row, to halve the loop's back-edges. Rows come in
+// pairs up to the last multiple of 4 (the rest go through dotSIMD), so every sum keeps the order
+// of the earlier four-row shape; four rows' accumulators and loads outgrew the registers.
 func matVecSIMD(dst, m, x []float32) {
 	rows, cols := len(dst), len(x)
 	m = m[:rows*cols]
 	px := ptr(x)
 	stride := uintptr(cols) * 4
+	blocked := rows &^ 3
 	r := 0
-	for ; r+4 <= rows; r += 4 {
+	for ; r < blocked; r += 2 {
 		p0 := unsafe.Add(ptr(m), uintptr(r)*stride)
 		p1 := unsafe.Add(p0, stride)
-		p2 := unsafe.Add(p1, stride)
-		p3 := unsafe.Add(p2, stride)
 		q := px
-		var s0, s1, s2, s3, t0, t1, t2, t3 archsimd.Float32x4
+		var s0, s1, t0, t1 archsimd.Float32x4
 		c := 0
 		for ; c+8 <= cols; c += 8 {
 			v, w := load(q), load(unsafe.Add(q, 16))
 			s0 = s0.Add(load(p0).Mul(v))
 			s1 = s1.Add(load(p1).Mul(v))
-			s2 = s2.Add(load(p2).Mul(v))
-			s3 = s3.Add(load(p3).Mul(v))
 			t0 = t0.Add(load(unsafe.Add(p0, 16)).Mul(w))
 			t1 = t1.Add(load(unsafe.Add(p1, 16)).Mul(w))
-			t2 = t2.Add(load(unsafe.Add(p2, 16)).Mul(w))
-			t3 = t3.Add(load(unsafe.Add(p3, 16)).Mul(w))
-			p0, p1, p2, p3 = unsafe.Add(p0, 32), unsafe.Add(p1, 32), unsafe.Add(p2, 32), unsafe.Add(p3, 32)
+			p0, p1 = unsafe.Add(p0, 32), unsafe.Add(p1, 32)
 			q = unsafe.Add(q, 32)
 		}
 		for ; c+4 <= cols; c += 4 {
 			v := load(q)
 			s0 = s0.Add(load(p0).Mul(v))
 			s1 = s1.Add(load(p1).Mul(v))
-			s2 = s2.Add(load(p2).Mul(v))
-			s3 = s3.Add(load(p3).Mul(v))
-			p0, p1, p2, p3 = unsafe.Add(p0, 16), unsafe.Add(p1, 16), unsafe.Add(p2, 16), unsafe.Add(p3, 16)
+			p0, p1 = unsafe.Add(p0, 16), unsafe.Add(p1, 16)
 			q = unsafe.Add(q, 16)
 		}
-		d0, d1, d2, d3 := hsum(s0.Add(t0)), hsum(s1.Add(t1)), hsum(s2.Add(t2)), hsum(s3.Add(t3))
+		d0, d1 := hsum(s0.Add(t0)), hsum(s1.Add(t1))
 		for ; c < cols; c++ {
 			xc := x[c]
 			d0 += float32(m[r*cols+c] * xc)
 			d1 += float32(m[(r+1)*cols+c] * xc)
-			d2 += float32(m[(r+2)*cols+c] * xc)
-			d3 += float32(m[(r+3)*cols+c] * xc)
 		}
-		dst[r], dst[r+1], dst[r+2], dst[r+3] = d0, d1, d2, d3
+		dst[r], dst[r+1] = d0, d1
 	}
 	for ; r < rows; r++ {
 		dst[r] = dotSIMD(m[r*cols:r*cols+cols], x)

@@ -31,8 +31,13 @@ type wrappedError struct {
 func (e *wrappedError) Error() string { return e.msg + ": " + e.err.Error() }
 func (e *wrappedError) Unwrap() error { return e.err }
 
+// wrap and itoa stay out of line: they build error messages, and the wasm module pays for every
+// inlined copy.
+//
+//go:noinline
 func wrap(err error, msg string) error { return &wrappedError{msg: msg, err: err} }
 
+//go:noinline
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // checkValues returns an ErrBadValue naming the first bad component of v, or nil.

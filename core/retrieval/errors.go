@@ -9,5 +9,8 @@ type wrapError struct {
 func (e *wrapError) Error() string { return e.context + ": " + e.err.Error() }
 func (e *wrapError) Unwrap() error { return e.err }
 
-// wrap returns err with context in front, for errors.Is and errors.As to see through.
+// wrap returns err with context in front, for errors.Is and errors.As to see through. It stays
+// out of line: the wasm module pays for every inlined copy of an error path.
+//
+//go:noinline
 func wrap(err error, context string) error { return &wrapError{context: context, err: err} }
