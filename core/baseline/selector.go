@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/seminar-ranker/seminar/core/data"
+	"github.com/seminar-ranker/seminar/core/fastscan"
 	"github.com/seminar-ranker/seminar/core/kernels"
 	"github.com/seminar-ranker/seminar/core/model"
 )
@@ -25,7 +26,8 @@ type Selector struct {
 
 	gq     []float32 // Heads×d folded GSU queries
 	scores []float32 // L×Heads GSU scores of the range searched
-	ranked []scored  // one head's scores, partially ordered by selectTop
+	rev    []float32 // one head's scores of the range, last event first
+	top    []int32   // positions in rev of one head's top K
 	kept   []bool    // events of the range kept by some head
 	heaps  []model.TopK
 
@@ -133,9 +135,10 @@ func (sel *Selector) Select(dst []int32, target []float32, item *data.Item, from
 
 // gsu keeps what core/model.Scorer's GSU keeps: everything when the range holds at most K
 // events, else the union over heads of each head's top K (ties to the later event). The scores
-// are MatVec's (kernels.MatVecs, bit-identical), and each head's top K is a quickselect rather
-// than a heap of K followed by a sort of the union: the heaps and the sort were a fifth of
-// finetuning's time. The kept events come out ascending by marking them over the range.
+// are MatVec's (kernels.MatVecs, bit-identical), and each head's top K is fastscan.TopKFloat's
+// selection rather than a heap of K followed by a sort of the union: the heaps and the sort were
+// a fifth of finetuning's time. The kept events come out ascending by marking them over the
+// range.
 func (sel *Selector) gsu(dst []int32, target []float32, from, to int) ([]int32, error) {
 	if to-from <= sel.k {
 		for j := from; j < to; j++ {
@@ -149,18 +152,15 @@ func (sel *Selector) gsu(dst []int32, target []float32, from, to int) ([]int32, 
 	d, n := sel.dim, to-from
 	heads := len(sel.gq) / d
 	sel.scores = slices.Grow(sel.scores[:0], n*heads)[:n*heads]
-	sel.ranked = slices.Grow(sel.ranked[:0], n)[:n]
+	sel.rev = slices.Grow(sel.rev[:0], n)[:n]
 	sel.kept = slices.Grow(sel.kept[:0], n)[:n]
 	clear(sel.kept)
 	kernels.MatVecs(sel.scores, sel.gq, sel.vecs[from*d:to*d], n)
 	for h := range heads {
 		for j := range n {
-			sel.ranked[j] = scored{sel.scores[j*heads+h], int32(from + j)}
+			sel.rev[n-1-j] = sel.scores[j*heads+h]
 		}
-		selectTop(sel.ranked, sel.k)
-		for _, e := range sel.ranked[:sel.k] {
-			sel.kept[int(e.j)-from] = true
-		}
+		sel.top = markTop(sel.kept, sel.rev, sel.k, sel.top)
 	}
 	for j, k := range sel.kept {
 		if k {
@@ -170,62 +170,17 @@ func (sel *Selector) gsu(dst []int32, target []float32, from, to int) ([]int32, 
 	return dst, nil
 }
 
-// scored is an event index with its score.
-type scored struct {
-	a float32
-	j int32
-}
-
-// ranksAbove is the order of core/model.TopK: the higher score first, the later event on a tie.
-func ranksAbove(x, y scored) bool { return x.a > y.a || x.a == y.a && x.j > y.j }
-
-// selectTop reorders s so that its first k elements are its k best by ranksAbove, in no
-// particular order (Hoare quickselect with a median-of-three pivot; 0 < k ≤ len(s)). The
-// indices are distinct, so with finite scores the k best are unique and the selection equals
-// TopK's.
-func selectTop(s []scored, k int) {
-	lo, hi := 0, len(s)-1
-	for lo < hi {
-		p := pivot(s, lo, hi)
-		i, j := lo, hi
-		for i <= j {
-			for ranksAbove(s[i], p) {
-				i++
-			}
-			for ranksAbove(p, s[j]) {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
-		}
-		// Now s[lo..j] rank at or above p and s[i..hi] at or below it.
-		switch {
-		case k-1 <= j:
-			hi = j
-		case k-1 >= i:
-			lo = i
-		default:
-			return
-		}
+// markTop marks in kept the k best events of one head by core/model.TopK's order, the higher
+// score first and the later event on a tie, given their scores in rev, last event first:
+// fastscan.TopKFloat breaks ties to the lower position, which in rev is the later event. It
+// returns idx, the selection's buffer, for reuse.
+func markTop(kept []bool, rev []float32, k int, idx []int32) []int32 {
+	n := len(rev)
+	idx = fastscan.TopKFloat(rev, k, idx)
+	for _, i := range idx {
+		kept[n-1-int(i)] = true
 	}
-}
-
-// pivot returns the median by ranksAbove of s[lo], s[mid] and s[hi].
-func pivot(s []scored, lo, hi int) scored {
-	a, b, c := s[lo], s[lo+(hi-lo)/2], s[hi]
-	if ranksAbove(a, b) {
-		a, b = b, a
-	}
-	if ranksAbove(b, c) {
-		b = c
-		if ranksAbove(a, b) {
-			b = a
-		}
-	}
-	return b
+	return idx
 }
 
 // shares reports whether the two items have an attribute value in common (of the strategy's

@@ -224,10 +224,10 @@ func TestSelectAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestSelectTopKeepsWhatTopKKeeps checks the quickselect against the heap the selector used
+// TestMarkTopKeepsWhatTopKKeeps checks the per-head selection against the heap the selector used
 // before (core/model.TopK): the same k events, ties going to the later event, with scores
 // drawn from a few levels so that ties are everywhere.
-func TestSelectTopKeepsWhatTopKKeeps(t *testing.T) {
+func TestMarkTopKeepsWhatTopKKeeps(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	cases := []struct {
 		name      string
@@ -246,9 +246,9 @@ func TestSelectTopKeepsWhatTopKKeeps(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for range 50 {
-				s := make([]scored, c.n)
+				rev := make([]float32, c.n)
 				heap := model.NewTopK(c.k)
-				for j := range s {
+				for j := range c.n {
 					a := r.Float32()
 					if c.levels > 0 {
 						a = float32(r.IntN(c.levels))
@@ -256,13 +256,16 @@ func TestSelectTopKeepsWhatTopKKeeps(t *testing.T) {
 					if c.negatives {
 						a -= 0.5 * float32(max(c.levels, 1))
 					}
-					s[j] = scored{a, int32(j + 3)}
-					heap.Offer(a, int32(j+3))
+					rev[c.n-1-j] = a
+					heap.Offer(a, int32(j))
 				}
-				selectTop(s, c.k)
-				got := make([]int32, c.k)
-				for i, e := range s[:c.k] {
-					got[i] = e.j
+				kept := make([]bool, c.n)
+				markTop(kept, rev, c.k, nil)
+				var got []int32
+				for j, k := range kept {
+					if k {
+						got = append(got, int32(j))
+					}
 				}
 				want := slices.Clone(heap.Indices())
 				slices.Sort(got)

@@ -222,11 +222,35 @@ func (c *Codec) layoutName() string {
 func TwoStageOptions(m *model.Model, seed uint64) (TrainOptions, error) {
 	layout := LayoutCompact
 	if len(m.Config().DenseDims) == 0 {
-		layout = "query+id+text+attrs,query:4"
+		layout = WithoutDense(layout)
 	}
 	specs, err := ParseLayout(layout, max(1, m.Dim()/2))
 	if err != nil {
 		return TrainOptions{}, err
 	}
 	return TrainOptions{Layout: specs, Bits: 4, Fine: max(1, m.Dim()/4), KMeans: pq.KMeansOptions{Seed: seed}}, nil
+}
+
+// WithoutDense drops the dense part from a layout's groups, and groups left empty: the layout
+// for a model without dense slots, whose dense part is always zero.
+func WithoutDense(layout string) string {
+	var groups []string
+	for g := range strings.SplitSeq(layout, ",") {
+		name, count, hasCount := strings.Cut(g, ":")
+		var parts []string
+		for p := range strings.SplitSeq(name, "+") {
+			if p != model.PartDense.String() {
+				parts = append(parts, p)
+			}
+		}
+		if len(parts) == 0 {
+			continue
+		}
+		g = strings.Join(parts, "+")
+		if hasCount {
+			g += ":" + count
+		}
+		groups = append(groups, g)
+	}
+	return strings.Join(groups, ",")
 }

@@ -136,3 +136,15 @@ func TestTwoStageOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestWithoutDense(t *testing.T) {
+	tests := map[string]string{
+		LayoutCompact:     "query+id+text+attrs,query:4",
+		LayoutParts:       "query,id,text,attrs",
+		LayoutQueryItem:   "query,id+text+attrs",
+		"dense:8,query:2": "query:2",
+	}
+	for in, want := range tests {
+		assert.Equal(t, want, WithoutDense(in), in)
+	}
+}

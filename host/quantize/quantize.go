@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/seminar-ranker/seminar/core/data"
 	"github.com/seminar-ranker/seminar/core/model"
@@ -78,7 +77,7 @@ func (o Options) specs(m *model.Model) ([]retrieval.GroupSpec, error) {
 		layout = o.Layout
 	}
 	if preset && len(m.Config().DenseDims) == 0 {
-		layout = withoutDense(layout)
+		layout = retrieval.WithoutDense(layout)
 	}
 	sub := o.Subspaces
 	switch {
@@ -88,29 +87,6 @@ func (o Options) specs(m *model.Model) ([]retrieval.GroupSpec, error) {
 		sub = m.Dim()
 	}
 	return retrieval.ParseLayout(layout, sub)
-}
-
-// withoutDense drops the dense part from a layout's groups, and groups left empty.
-func withoutDense(layout string) string {
-	var groups []string
-	for g := range strings.SplitSeq(layout, ",") {
-		name, count, hasCount := strings.Cut(g, ":")
-		var parts []string
-		for p := range strings.SplitSeq(name, "+") {
-			if p != model.PartDense.String() {
-				parts = append(parts, p)
-			}
-		}
-		if len(parts) == 0 {
-			continue
-		}
-		g = strings.Join(parts, "+")
-		if hasCount {
-			g += ":" + count
-		}
-		groups = append(groups, g)
-	}
-	return strings.Join(groups, ",")
 }
 
 // Events lists the events of users (indices into d.Users, all when nil) as retrieval events,
