@@ -73,7 +73,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		"patience of epochs without improvement (column \"epochs\": kept / run, mean over seeds); the test split " +
 		"is ranked once, by that model. Popularity ranks by the items' counts in the training sequences and " +
 		"trains nothing.\n")
-	b.WriteString("- All models share the encoders, the ESU (exact multi-head target attention), the scoring MLP, " +
+	fmt.Fprintf(&b, "- All models share the encoders, the ESU (exact multi-head target attention), the scoring MLP, " +
 		"the data, the negatives and the training budget; they differ in how the ESU's events are retrieved " +
 		"(core/baseline): SEMINAR's GSU (per head top-K of a learned score, union over heads; its GSU weights are " +
 		"learned by PSU pretraining), DIN's last N (attended by the shared ESU, not DIN's MLP activation unit), SIM's most recent same-category events, ETA's SimHash " +
@@ -85,12 +85,12 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		"for each event's age (log-spaced buckets of the number of events after it) to its attention logits, in " +
 		"every model that uses it. \"SEMINAR, 4-bit PQ retrieval\" rows rank with the same trained SEMINAR " +
 		"model as a device does (core/retrieval): the history as 4-bit two-stage product-quantization codes " +
-		"(codec trained on up to 20,000 training events), the approximate GSU over them (fast-scan lookups, " +
+		"(codec trained on up to %d training events), the approximate GSU over them (fast-scan lookups, " +
 		"then a refine over a shortlist from the fine codes) with merged heads (the module's default: K events " +
 		"for one summed query) or per head (K per head, union), and the ESU over the kept events decoded from " +
 		"their codes. " +
 		"Ablations \"SEMINAR − m\" remove modality m from every item (training and evaluation), starting from " +
-		"the same PSU (pretrained with all modalities).\n")
+		"the same PSU (pretrained with all modalities).\n", codecEvents)
 	b.WriteString("- Training histories are truncated to their most recent events (see each dataset); evaluation " +
 		"reads the whole history.\n\n")
 	for i := range r.Datasets {
